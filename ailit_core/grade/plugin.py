@@ -80,7 +80,8 @@ class OutcomeRecorder:
         self.collection_errors: list[dict] = []
         self.started = time.time()
 
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_finish(self, session):
+        items = session.items  # after -k / -m deselection
         # points(n) on a parametrized test is the test function's worth, shared by its cases.
         cases = Counter((item.path, item.cls, getattr(item, "originalname", item.name)) for item in items)
         for item in items:
