@@ -108,7 +108,7 @@ def test_init_shapes_and_distribution(xor_net):
             f"{name} does not look like N(0, 1) samples (mean {w.mean():.3f}, std {w.std():.3f})")
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(2)
 def test_init_seed_reproducible(xor_net):
     """The same seed gives the same weights, another seed other weights. / 相同种子得到相同权重。"""
     a = xor_net.NeuralNetwork(3, 4, 2, seed=7)
@@ -153,7 +153,7 @@ def test_gradient_keys_and_shapes(xor_net):
             f"gradient of {name} has shape {np.shape(grads[name])}, expected {params[name].shape}")
 
 
-@pytest.mark.points(20)
+@pytest.mark.points(16)
 @pytest.mark.parametrize("sizes", SIZES, ids=lambda s: "-".join(map(str, s)))
 def test_gradients_match_finite_differences(xor_net, sizes):
     """Each gradient of L = 0.5*sum((y - y_hat)^2) agrees with central finite differences. / 梯度与数值梯度一致。"""
@@ -223,7 +223,7 @@ def test_xor_solved_from_good_start(xor_net):
     assert np.mean((y.ravel() - out) ** 2) < 0.05, "XOR predictions are not close enough to the targets"
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(10)
 def test_works_without_torch():
     """The module imports and trains in a Python where torch cannot be imported (backprop by hand). / 不依赖 torch。"""
     script = textwrap.dedent("""

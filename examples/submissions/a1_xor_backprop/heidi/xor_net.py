@@ -1,0 +1,4 @@
+import numpy as np
+
+def sigmoid(x)
+    return 1 / (1 + np.exp(-x))
