@@ -19,6 +19,7 @@ class Assignment:
     title_en: str
     title_zh: str
     timeout_s: int  # wall-clock limit for one submission's whole hidden suite (fast profile)
+    budget_s: int  # target hidden-suite test time per submission, fast profile, 2 cores (benchmarks/)
 
     @property
     def filename(self) -> str:
@@ -51,15 +52,15 @@ class Assignment:
 
 ALL = (
     Assignment("a1_xor_backprop", "xor_net", "XOR with hand-written backpropagation",
-               "手写反向传播解决异或问题", timeout_s=60),
+               "手写反向传播解决异或问题", timeout_s=60, budget_s=10),
     Assignment("a2_iris", "iris_net", "IrisNet and classical baselines on Iris",
-               "鸢尾花分类：IrisNet 与经典基线", timeout_s=120),
+               "鸢尾花分类：IrisNet 与经典基线", timeout_s=120, budget_s=20),
     Assignment("a3_resnet_stem", "resnet_stem", "ResNet-18 stems for MNIST and CIFAR-10",
-               "ResNet-18 适配 MNIST 与 CIFAR-10", timeout_s=300),
+               "ResNet-18 适配 MNIST 与 CIFAR-10", timeout_s=300, budget_s=60),
     Assignment("a4_eval_loop", "eval_loop", "Evaluation loop, best weights, Tiny ImageNet layout",
-               "评估循环、最佳权重与 Tiny ImageNet 目录整理", timeout_s=180),
+               "评估循环、最佳权重与 Tiny ImageNet 目录整理", timeout_s=180, budget_s=30),
     Assignment("a5_qa_pipeline", "qa_pipeline", "Extractive question answering, by pipeline and by hand",
-               "抽取式问答：pipeline 与手写实现", timeout_s=240),
+               "抽取式问答：pipeline 与手写实现", timeout_s=240, budget_s=40),
 )
 
 BY_ID = {a.id: a for a in ALL}
