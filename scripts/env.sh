@@ -20,8 +20,13 @@ if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.ailit-complete" ]; then
   "$venv/bin/python" -m pip install --quiet -r "$req" >&2
   touch "$venv/.ailit-complete"
 fi
-# The package itself is installed editable from this clone each time (a second or two), so the
-# shared environment always runs the code of the clone that called it.
-"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$repo_root" >&2
-export PATH="$venv/bin:$PATH"
+# The shared environment holds dependencies only. This clone's code is put on PYTHONPATH, with an
+# `ailit` command of its own, so that several clones (CI's fresh ones, a developer's) can use the
+# environment at once and each runs its own code.
+bin_dir="$repo_root/.ailit/bin"
+mkdir -p "$bin_dir"
+printf '#!/bin/sh\nexec "%s" -m ailit_core "$@"\n' "$venv/bin/python" > "$bin_dir/ailit"
+chmod +x "$bin_dir/ailit"
+export PYTHONPATH="$repo_root${PYTHONPATH:+:$PYTHONPATH}"
+export PATH="$bin_dir:$venv/bin:$PATH"
 export MPLBACKEND="${MPLBACKEND:-Agg}"
