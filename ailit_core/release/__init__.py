@@ -1,25 +1,63 @@
 """``ailit release``: write student releases from the single source in ``solutions/``.
 
-``--format files`` (default) regenerates ``assignments/<id>/``; other formats are added by the
-interoperability work (gradescope, nbgrader, otter).
+Formats (``--format``):
+
+- ``files`` (default): regenerates ``assignments/<id>/`` (stub module, README, public tests);
+- ``gradescope``: ``OUT/<id>/autograder.zip`` with ``setup.sh`` and ``run_autograder``;
+- ``nbgrader``: an nbgrader course folder ``OUT/`` (``source/<id>/<id>.ipynb``, ``nbgrader_config.py``);
+- ``otter``: ``OUT/<id>/<id>.ipynb``, an otter-assign master notebook, with the files it names.
+
+Without ``-o``, the non-default formats write under ``dist/<format>/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ailit_core import assignments
+from ailit_core import assignments, paths
 from ailit_core.release.files import write_release
 
-FORMATS = ("files",)
+FORMATS = ("files", "gradescope", "nbgrader", "otter")
+
+
+def _files(chosen, out):
+    written = []
+    for assignment in chosen:
+        target = Path(out) / assignment.id if out else assignment.release_dir
+        written += write_release(assignment, target)
+    return written
+
+
+def _gradescope(chosen, out):
+    from ailit_core.release.gradescope import write_autograder_zip
+
+    return [write_autograder_zip(a, Path(out) / a.id / "autograder.zip") for a in chosen]
+
+
+def _nbgrader(chosen, out):
+    from ailit_core.release.nbgrader import write_course
+
+    return write_course(chosen, Path(out))
+
+
+def _otter(chosen, out):
+    from ailit_core.release.otter import write_master
+
+    written = []
+    for assignment in chosen:
+        written += write_master(assignment, Path(out) / assignment.id)
+    return written
+
+
+WRITERS = {"files": _files, "gradescope": _gradescope, "nbgrader": _nbgrader, "otter": _otter}
+
+
+def default_out(fmt: str) -> Path | None:
+    return None if fmt == "files" else paths.project_root() / "dist" / fmt
 
 
 def main(*, assignment_ids: list[str], out: Path | None = None, fmt: str = "files") -> list[Path]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown release format {fmt!r}; choose from: {', '.join(FORMATS)}")
     chosen = [assignments.get(i) for i in assignment_ids] if assignment_ids else assignments.landed()
-    written = []
-    for assignment in chosen:
-        target = Path(out) / assignment.id if out else assignment.release_dir
-        written += write_release(assignment, target)
-    return written
+    return WRITERS[fmt](chosen, out if out is not None else default_out(fmt))

@@ -1,0 +1,119 @@
+"""What the notebook and Gradescope formats need to know about an assignment's hidden suite.
+
+The list of test cases with their points and descriptions comes from pytest's own collection with
+the grading plugin (``--collect-only --ailit-results``), so a format sees exactly the cases, names
+and point shares that ``ailit grade`` reports, parametrized cases included. Nothing is executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ailit_core import paths
+from ailit_core.assignments import Assignment
+from ailit_core.notebook import SUITE_IGNORED, suite_digest
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    name: str  # as in results.json, e.g. "test_feedforward_matches_math[2-4-1]"
+    points: float  # this case's share of its test function's points
+    description: str  # the test function's docstring (en/zh)
+    visibility: str
+
+    @property
+    def function(self) -> str:
+        return self.name.split("[", 1)[0]
+
+
+def collect(assignment: Assignment) -> list[HiddenTest]:
+    autograder = paths.autograder_dir()
+    with tempfile.TemporaryDirectory(prefix="ailit-collect-") as tmp:
+        out = Path(tmp) / "collected.json"
+        cmd = [sys.executable, "-m", "pytest", str(assignment.hidden_tests_dir), "-c", str(autograder / "pytest.ini"),
+               "--rootdir", str(autograder), "-p", "ailit_core.grade.plugin", "--ailit-results", str(out),
+               "--collect-only", "-q", "-p", "no:cacheprovider"]
+        env = {k: v for k, v in os.environ.items() if k != "AILIT_IMPL"}
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+        raw = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else None
+    if raw is None or raw.get("collection_errors") or not raw.get("tests"):
+        errors = "\n".join(e["message"] for e in (raw or {}).get("collection_errors", [])) or proc.stdout[-3000:]
+        raise ValueError(f"cannot collect the hidden tests of {assignment.id}:\n{errors}")
+    tests = [HiddenTest(t["name"], t["points"], t["description"], t["visibility"]) for t in raw["tests"]]
+    names = [t.name for t in tests]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:  # results.json identifies tests by name only
+        raise ValueError(f"{assignment.id}: hidden test names must be unique across files: {duplicated}")
+    return tests
+
+
+def by_function(tests: list[HiddenTest]) -> list[tuple[str, list[HiddenTest]]]:
+    """Test cases grouped by test function, in collection order."""
+    groups: dict[str, list[HiddenTest]] = {}
+    for t in tests:
+        groups.setdefault(t.function, []).append(t)
+    return list(groups.items())
+
+
+def suite_files(assignment: Assignment) -> list[Path]:
+    """The grader's pytest.ini and every file of ``autograder/<id>/``, relative to ``autograder/``."""
+    autograder = paths.autograder_dir()
+    files = [Path("pytest.ini")]
+    files += sorted(p.relative_to(autograder) for p in assignment.hidden_tests_dir.rglob("*")
+                    if p.is_file() and not set(p.relative_to(autograder).parts) & SUITE_IGNORED)
+    return files
+
+
+def copy_suite(assignment: Assignment, dest_root: Path) -> list[Path]:
+    """Copy the hidden suite to ``dest_root/autograder/`` (the layout ``AILIT_ROOT`` expects)."""
+    written = []
+    for rel in suite_files(assignment):
+        target = Path(dest_root) / "autograder" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.autograder_dir() / rel, target)
+        written.append(target)
+    return written
+
+
+def digest(assignment: Assignment) -> str:
+    return suite_digest(paths.autograder_dir(), assignment.id)
+
+
+def public_test_files(assignment: Assignment) -> dict[str, bytes]:
+    """Public test files (relative name -> content), as the plain-files release ships them."""
+    public = assignment.solution_dir / "public_tests"
+    if not public.is_dir():
+        return {}
+    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*"))
+            if p.is_file() and not set(p.relative_to(public).parts) & SUITE_IGNORED}
+
+
+def public_test_names(assignment: Assignment) -> list[str]:
+    """Names of the public test functions (collected by pytest against the reference solution)."""
+    files = public_test_files(assignment)
+    if not files:
+        return []
+    with tempfile.TemporaryDirectory(prefix="ailit-public-") as tmp:
+        work = Path(tmp)
+        for name, data in files.items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            (work / name).write_bytes(data)
+        (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        out = work / ".collected.json"
+        env = dict(os.environ, AILIT_IMPL=str(assignment.solution_path), PYTHONDONTWRITEBYTECODE="1")
+        proc = subprocess.run([sys.executable, "-m", "pytest", ".", "-p", "ailit_core.grade.plugin", "--ailit-results",
+                               str(out), "--collect-only", "-q", "-p", "no:cacheprovider"],
+                              cwd=work, env=env, capture_output=True, text=True, timeout=600)
+        raw = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else None
+    if raw is None or raw.get("collection_errors"):
+        errors = "\n".join(e["message"] for e in (raw or {}).get("collection_errors", [])) or proc.stdout[-3000:]
+        raise ValueError(f"cannot collect the public tests of {assignment.id}:\n{errors}")
+    return [t["name"] for t in raw["tests"]]

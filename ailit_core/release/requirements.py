@@ -1,0 +1,141 @@
+"""The Python packages grading an assignment needs, for the Gradescope and otter autograders.
+
+Found by reading imports (``ast``; nothing is imported) in the reference solution, the hidden suite
+and, transitively, the ``ailit_core`` modules they and the grading engine use, so a NumPy-only
+assignment does not install torch. Version ranges come from ailit's declared dependencies
+(``pyproject.toml``), so an autograder gets the versions the project is tested with.
+torch and torchvision come from PyTorch's CPU wheel index: the CUDA wheels are several GB and the
+autograders have no GPU.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+from pathlib import Path
+
+from ailit_core.assignments import Assignment
+
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_PACKAGES = {"torch", "torchvision", "torchaudio"}
+# Imported by every grading run whatever the assignment (the engine, its plugin, the loader).
+ENGINE_MODULES = ("ailit_core.grade", "ailit_core.testing", "ailit_core.notebook")
+ALWAYS = ("pytest", "tqdm")
+# Import name -> distribution name when they differ and the environment cannot tell us.
+KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml", "cv2": "opencv-python"}
+
+
+def _package_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def _module_files(dotted: str) -> list[Path]:
+    """The source file of an ``ailit_core`` module (a package's ``__init__.py``); [] if none."""
+    base = _package_root().parent / Path(*dotted.split("."))
+    if (base / "__init__.py").is_file():
+        return [base / "__init__.py"]
+    if base.with_suffix(".py").is_file():
+        return [base.with_suffix(".py")]
+    return []
+
+
+def _optional(tree: ast.AST) -> set[int]:
+    """ids of import nodes guarded by ``try: ... except ImportError`` (optional dependencies)."""
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                for h in node.handlers):
+            guarded.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return guarded
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    optional = _optional(tree)
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def third_party_imports(files: list[Path]) -> set[str]:
+    """Top-level names of the non-stdlib modules imported by ``files`` and the ``ailit_core``
+    modules they import, followed transitively."""
+    todo, seen_files, roots = list(files), set(), set()
+    while todo:
+        path = todo.pop()
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        for name in imported_modules(path):
+            top = name.split(".")[0]
+            if top == "ailit_core":
+                todo += _module_files(name)
+            elif top not in sys.stdlib_module_names and top != "__future__":
+                roots.add(top)
+    return roots
+
+
+def _requires() -> list[str]:
+    """ailit's declared dependencies: the checkout's pyproject.toml, else the installed metadata."""
+    pyproject = _package_root().parent / "pyproject.toml"
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        tomllib = None
+    if tomllib is not None and pyproject.is_file():
+        return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
+    try:
+        return [r for r in importlib.metadata.requires("ailit") or [] if "extra ==" not in r]
+    except importlib.metadata.PackageNotFoundError:
+        return []
+
+
+def _declared() -> dict[str, str]:
+    """Normalised distribution name -> requirement line (e.g. ``numpy>=1.24``)."""
+    declared = {}
+    for line in _requires():
+        requirement = line.split(";")[0].strip()
+        name = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0]
+        declared[_normalise(name)] = requirement
+    return declared
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _distribution(import_name: str) -> str:
+    if import_name in KNOWN_DISTRIBUTIONS:
+        return KNOWN_DISTRIBUTIONS[import_name]
+    dists = importlib.metadata.packages_distributions().get(import_name)
+    return dists[0] if dists else import_name
+
+
+def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
+    """(requirements from PyPI, requirements from the PyTorch CPU index) for grading ``assignment``."""
+    files = [assignment.solution_path]
+    files += sorted(p for p in assignment.hidden_tests_dir.rglob("*.py") if "__pycache__" not in p.parts)
+    for module in ENGINE_MODULES:
+        files += _module_files(module)
+    files += [p for p in _package_root().joinpath("grade").rglob("*.py") if "__pycache__" not in p.parts]
+    names = {_distribution(n) for n in third_party_imports(files)} | set(ALWAYS)
+    declared = _declared()
+    pypi, torch_cpu = [], []
+    for dist in sorted(names, key=_normalise):
+        line = declared.get(_normalise(dist), dist)
+        (torch_cpu if _normalise(dist) in TORCH_PACKAGES else pypi).append(line)
+    return pypi, torch_cpu
+
+
+def requirements_text(lines: list[str], header: str) -> str:
+    return "".join(f"# {h}\n" for h in header.splitlines()) + "".join(f"{line}\n" for line in lines)
