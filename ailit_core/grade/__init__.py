@@ -1,70 +1,35 @@
 """``ailit grade``: grade a folder of submissions with an assignment's hidden tests.
 
-Writes ``OUT/grades.csv``, ``OUT/<student>/results.json`` (Gradescope schema),
-``OUT/<student>/feedback.md`` and ``OUT/summary.md``.
+Writes ``OUT/grades.csv``, ``OUT/<student>/results.json`` (Gradescope schema), ``feedback.md`` and
+``feedback.html`` (en/zh) and ``output.txt`` per student, and ``OUT/summary.md``, ``summary.html``,
+``histogram.png`` for the batch. How: ``batch`` (files, reuse of unchanged results), ``engine``
+(warm parent, N runs at once, deadlines, memory), ``child`` + ``sandbox`` + ``isolation`` (what a
+run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge). GRADING.md
+"Grading a batch" is the instructor's guide, with the threat model.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ailit_core import assignments
-from ailit_core.grade import feedback, gradebook
+from ailit_core.grade.batch import HiddenTestsBroken, grade_batch, grade_one
 from ailit_core.grade.results import SubmissionResult, to_gradescope
 from ailit_core.grade.runner import run_hidden_tests
-from ailit_core.grade.submissions import SubmissionProblem, Submission, check_source, discover, sha256_of
+from ailit_core.grade.submissions import Submission, SubmissionProblem
 
-# Problems that leave nothing to run; a syntax error still runs, so every test is listed with 0.
-_UNRUNNABLE = {"missing_module", "bad_zip", "too_large", "bad_encoding"}
-
-
-def grade_submission(assignment, submission: Submission, *, profile: str | None = None) -> SubmissionResult:
-    try:
-        data = submission.read_module()
-    except SubmissionProblem as problem:
-        return SubmissionResult(submission.student, problem.status, [], problem.message)
-    status, message = "graded", ""
-    try:
-        check_source(data, assignment.filename)
-    except SubmissionProblem as problem:
-        if problem.status in _UNRUNNABLE:
-            return SubmissionResult(submission.student, problem.status, [], problem.message, sha256=sha256_of(data))
-        status, message = problem.status, problem.message
-    result = run_hidden_tests(assignment, data, student=submission.student, profile=profile)
-    result.sha256 = sha256_of(data)
-    if status != "graded" and result.status == "graded":
-        result.status, result.message = status, message
-    if submission.ignored:
-        note = "ignored files (only the module is graded) / 以下文件被忽略: " + ", ".join(submission.ignored[:20])
-        result.message = f"{result.message}\n{note}".strip()
-    return result
+__all__ = ["main", "grade_submission", "run_hidden_tests", "SubmissionResult", "Submission", "SubmissionProblem",
+           "HiddenTestsBroken", "to_gradescope"]
 
 
-def write_student(out: Path, result: SubmissionResult, title: str) -> None:
-    folder = out / result.student
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(
-        json.dumps(to_gradescope(result), ensure_ascii=False, indent=2), encoding="utf-8")
-    (folder / "feedback.md").write_text(feedback.render_markdown(result, title), encoding="utf-8")
+def grade_submission(assignment, submission: Submission, *, profile: str | None = None, engine=None) -> SubmissionResult:
+    """Grade one submission (no files written); ``engine``: a started ``Engine`` to reuse."""
+    return grade_one(assignment, submission, profile=profile, engine=engine)
 
 
-def main(*, submissions_dir: Path, assignment_id: str, out: Path, profile: str | None = None,
-         quiet: bool = False) -> list[SubmissionResult]:
-    from tqdm import tqdm
-
-    assignment = assignments.get(assignment_id)
-    title = f"{assignment.id}: {assignment.title_en} / {assignment.title_zh}"
-    found = discover(Path(submissions_dir), assignment.filename)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    results = []
-    bar = tqdm(found, desc=f"grading {assignment.id}", unit="sub", disable=quiet)
-    for submission in bar:
-        bar.set_postfix_str(submission.student)
-        result = grade_submission(assignment, submission, profile=profile)
-        write_student(out, result, title)
-        results.append(result)
-    gradebook.write_csv(results, out / "grades.csv")
-    (out / "summary.md").write_text(gradebook.render_summary(results, title), encoding="utf-8")
-    return results
+def main(*, submissions_dir: Path, assignment_id: str, out: Path, profile: str | None = None, quiet: bool = False,
+         jobs: int = 1, force: bool = False, timeout_s: float | None = None, test_timeout_s: float | None = None,
+         memory_mb: int | None = None, mode: str | None = None) -> list[SubmissionResult]:
+    """Grade every submission in ``submissions_dir`` into ``out``; returns the results by student."""
+    return grade_batch(submissions_dir=submissions_dir, assignment_id=assignment_id, out=out, profile=profile,
+                       quiet=quiet, jobs=jobs, force=force, timeout_s=timeout_s, test_timeout_s=test_timeout_s,
+                       memory_mb=memory_mb, mode=mode)

@@ -1,36 +1,89 @@
-"""Turning recorded test outcomes into the Gradescope results schema (``results.json``).
+"""A submission's grading result, and its Gradescope ``results.json`` form.
 
 Schema: https://gradescope-autograders.readthedocs.io/en/latest/specs/ -- top-level ``score``,
 ``output``, ``visibility``, ``tests[]`` with ``name``, ``score``, ``max_score``, ``status``,
 ``output``, ``visibility``. ``status`` there is ``passed``/``failed``; the grading status of the
-whole submission (graded, error, timeout, ...) is ours and goes in ``extra_data``.
+whole submission (graded, timeout, ...) is ours and goes in ``extra_data`` together with the full
+record, so a later run can reuse the result without grading again (``resume``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STATUS_GRADED = "graded"
-STATUS_ERROR = "error"
-STATUS_TIMEOUT = "timeout"
+STATUS_GRADED = "graded"  # the tests ran; the score is what they say
+STATUS_ERROR = "error"  # generic: kept for callers of the first engine
+STATUS_IMPORT_ERROR = "import_error"  # the module raised while being imported; tests ran and failed
+STATUS_SYNTAX = "syntax_error"
+STATUS_TIMEOUT = "timeout"  # a test or the whole run ran out of time; finished tests keep their points
+STATUS_MEMORY = "memory"
+STATUS_OUTPUT = "output_limit"
+STATUS_CRASHED = "crashed"  # the test process ended early (exit at import, killed itself...)
+STATUS_TAMPERED = "tampered"  # changed the grading machinery or forged results: nothing credited
+STATUS_GRADER_ERROR = "grader_error"  # our failure, never the student's: not cached, grade again
+# Found before anything runs:
+STATUS_MISSING = "missing_module"
+STATUS_EMPTY = "empty"
+STATUS_BAD_ZIP = "bad_zip"
+STATUS_TOO_LARGE = "too_large"
+STATUS_ENCODING = "bad_encoding"
+STATUS_DUPLICATE = "duplicate"
+
+RAN_STATUSES = {STATUS_GRADED, STATUS_IMPORT_ERROR, STATUS_SYNTAX, STATUS_TIMEOUT, STATUS_MEMORY, STATUS_OUTPUT,
+                STATUS_CRASHED, STATUS_TAMPERED, STATUS_ERROR}
+TIMEOUT_STATUSES = {STATUS_TIMEOUT}
+
+DESCRIPTIONS = {
+    STATUS_GRADED: ("graded", "已评分"),
+    STATUS_IMPORT_ERROR: ("the module raised an error when imported", "导入模块时出错"),
+    STATUS_SYNTAX: ("syntax error", "语法错误"),
+    STATUS_TIMEOUT: ("ran out of time", "超时"),
+    STATUS_MEMORY: ("used too much memory", "内存超限"),
+    STATUS_OUTPUT: ("printed too much output", "输出过多"),
+    STATUS_CRASHED: ("the test process ended early", "测试进程提前结束"),
+    STATUS_TAMPERED: ("tampered with grading", "篡改评分"),
+    STATUS_GRADER_ERROR: ("grader problem; grade again", "评分端故障，请重新评分"),
+    STATUS_MISSING: ("module file missing", "缺少模块文件"),
+    STATUS_EMPTY: ("empty submission", "空提交"),
+    STATUS_BAD_ZIP: ("unreadable zip", "压缩包无法读取"),
+    STATUS_TOO_LARGE: ("file too large", "文件过大"),
+    STATUS_ENCODING: ("not UTF-8 text", "不是 UTF-8 文本"),
+    STATUS_DUPLICATE: ("more than one submission for this student", "同一学生有多份提交"),
+    STATUS_ERROR: ("error", "错误"),
+}
 
 
 @dataclass
 class SubmissionResult:
     student: str
     status: str
-    tests: list[dict] = field(default_factory=list)  # entries as recorded by the pytest plugin
+    tests: list[dict] = field(default_factory=list)  # nodeid, name, description, points, visibility, outcome, message, duration
     message: str = ""  # what happened to the submission as a whole, for the TA and the student
     duration: float = 0.0
     sha256: str = ""
+    output: str = ""  # captured stdout/stderr (head and tail): for the TA only
+    runs: int = 0
+    isolation: str = ""
+    tests_version: str = ""
+    graded_at: str = ""
+    source: str = ""  # where the submission came from (folder, zip, file)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
-        return sum(t["points"] for t in self.tests if t["outcome"] == "passed")
+        return round(sum(t["points"] for t in self.tests if t["outcome"] == "passed"), 6)
 
     @property
     def max_score(self) -> float:
-        return sum(t["points"] for t in self.tests)
+        return round(sum(t["points"] for t in self.tests), 6)
+
+    def to_record(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "SubmissionResult":
+        known = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
+        return cls(**known)
 
 
 def test_output(test: dict) -> str:
@@ -40,6 +93,8 @@ def test_output(test: dict) -> str:
             parts.append(test["message"])
         if test["outcome"] == "not run":
             parts.append("This test did not run (the run stopped before it). / 该测试未运行（运行提前终止）。")
+        elif test["outcome"] == "skipped":
+            parts.append("This test was skipped, which scores 0. / 该测试被跳过，记 0 分。")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -55,6 +110,8 @@ def to_gradescope(result: SubmissionResult) -> dict:
         }
         for t in result.tests
     ]
+    record = result.to_record()
+    record.pop("output", None)  # the TA reads it in output.txt; it can be large
     return {
         "score": result.score,
         "max_score": result.max_score,
@@ -63,5 +120,17 @@ def to_gradescope(result: SubmissionResult) -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"student": result.student, "status": result.status, "sha256": result.sha256},
+        "extra_data": {"student": result.student, "status": result.status, "sha256": result.sha256,
+                       "tests_version": result.tests_version, "graded_at": result.graded_at, "ailit": record},
     }
+
+
+def from_gradescope(data: dict) -> SubmissionResult | None:
+    """The result stored in a ``results.json`` we wrote; None if it is not one of ours."""
+    record = (data.get("extra_data") or {}).get("ailit") if isinstance(data, dict) else None
+    if not isinstance(record, dict) or "student" not in record or "status" not in record:
+        return None
+    try:
+        return SubmissionResult.from_record(record)
+    except TypeError:
+        return None

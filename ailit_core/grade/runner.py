@@ -1,49 +1,15 @@
-"""Running one module file against an assignment's hidden tests in a child process.
+"""Grading one module file: ``run_hidden_tests`` starts an engine for one run and stops it.
 
-The child is a fresh ``python -m pytest`` over ``autograder/<id>/`` with the project's own ini file
-(so nothing a submission ships can configure pytest), the results plugin, and ``AILIT_IMPL``
-pointing at a private copy of the module. A timeout kills the child's whole process group.
+For a batch use ``ailit_core.grade.engine.Engine`` directly (or ``ailit grade``): it keeps the warm
+parent between submissions. Both take the same isolation, limits and trusted test list.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-
-from ailit_core import paths
 from ailit_core.assignments import Assignment
-from ailit_core.grade.results import STATUS_ERROR, STATUS_GRADED, STATUS_TIMEOUT, SubmissionResult
-
-OUTPUT_TAIL_CHARS = 4000
-
-
-def pytest_command(assignment: Assignment, results_path: Path, extra: list[str] | None = None) -> list[str]:
-    return [
-        sys.executable, "-m", "pytest", str(assignment.hidden_tests_dir),
-        "-c", str(paths.autograder_dir() / "pytest.ini"),
-        "--rootdir", str(paths.autograder_dir()),
-        "-p", "ailit_core.grade.plugin",
-        "--ailit-results", str(results_path),
-        "-q", "--no-header", "-p", "no:cacheprovider",
-        *(extra or []),
-    ]
-
-
-def child_env(module_path: Path, profile: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["AILIT_IMPL"] = str(module_path)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONHASHSEED"] = "0"
-    env.setdefault("MPLBACKEND", "Agg")
-    if profile:
-        env["AILIT_PROFILE"] = profile
-    return env
+from ailit_core.grade.engine import Engine, EngineError, Limits, Task
+from ailit_core.grade.results import STATUS_GRADER_ERROR, SubmissionResult
+from ailit_core.grade.submissions import sha256_of
 
 
 def run_hidden_tests(
@@ -54,46 +20,19 @@ def run_hidden_tests(
     timeout_s: float | None = None,
     profile: str | None = None,
     extra_pytest_args: list[str] | None = None,
+    engine: Engine | None = None,
 ) -> SubmissionResult:
-    timeout_s = timeout_s or assignment.timeout_s
-    with tempfile.TemporaryDirectory(prefix="ailit-") as tmp:
-        workdir = Path(tmp) / "work"
-        workdir.mkdir()
-        module_path = workdir / assignment.filename
-        module_path.write_bytes(source)
-        results_path = Path(tmp) / "results.json"
-        cmd = pytest_command(assignment, results_path, extra_pytest_args)
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            cmd, cwd=workdir, env=child_env(module_path, profile), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-        try:
-            out, _ = proc.communicate(timeout=timeout_s)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
-            timed_out = True
-        duration = time.monotonic() - started
-        output = out.decode("utf-8", "replace")[-OUTPUT_TAIL_CHARS:]
-        raw = _load(results_path)
-
-    tests = raw.get("tests", []) if raw else []
-    if timed_out:
-        return SubmissionResult(student, STATUS_TIMEOUT, tests,
-                                f"stopped after {timeout_s:.0f} s / 运行超时（{timeout_s:.0f} 秒）", duration)
-    if raw is None or not raw.get("complete"):
-        return SubmissionResult(student, STATUS_ERROR, tests,
-                                f"the test run ended abnormally (exit code {proc.returncode}):\n{output}", duration)
-    if not tests and raw.get("collection_errors"):
-        errors = "\n".join(e["message"] for e in raw["collection_errors"])
-        return SubmissionResult(student, STATUS_ERROR, tests, f"hidden tests could not be collected:\n{errors}", duration)
-    return SubmissionResult(student, STATUS_GRADED, tests, "", duration)
-
-
-def _load(path: Path) -> dict | None:
+    """The hidden tests' verdict on ``source`` (the module's bytes). ``engine``: reuse a started one."""
+    task = Task(student=student, source=source, sha256=sha256_of(source))
+    if engine is not None:
+        return next(iter(engine.run([task])))[1]
+    limits = Limits.for_assignment(assignment, profile, timeout_s=timeout_s)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        with Engine(assignment, profile=profile, limits=limits, extra_pytest_args=extra_pytest_args) as started:
+            if started.collect_errors and not started.tests:
+                errors = "\n".join(e["message"] for e in started.collect_errors)
+                return SubmissionResult(student, STATUS_GRADER_ERROR, [],
+                                        f"hidden tests could not be collected:\n{errors}", sha256=task.sha256)
+            return next(iter(started.run([task])))[1]
+    except EngineError as exc:
+        return SubmissionResult(student, STATUS_GRADER_ERROR, [], str(exc), sha256=task.sha256)

@@ -1,0 +1,356 @@
+"""One submission's test run, in the processes the warm parent forks for it.
+
+Two processes per run:
+
+- the *keeper* (forked by the warm parent): starts a session, reads the job (settings and the
+  module's bytes) from its pipe, enters the new namespaces and forks the runner, then only waits
+  and passes the runner's fate on as its exit status;
+- the *runner* (PID 1 of the new PID namespace in the isolated modes): runs ``pytest.main`` over
+  the hidden tests, already imported by the warm parent, with ``RunReporter`` as a plugin.
+
+``RunReporter`` locks the run down after collection and before any student code runs (the hidden
+test files have been read by then): it builds the minimal root, drops privileges, applies limits,
+fingerprints the grading machinery, imports the student's module under a time limit and then
+streams every test's outcome to the grader as it finishes (``channel``).
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import secrets
+import signal
+import sys
+import tempfile
+import time
+import traceback
+
+import pytest
+
+from ailit_core.grade import channel, integrity, isolation, sandbox
+from ailit_core.grade.plugin import failure_message
+
+RESULT_FD_FLOOR = 700  # the results pipe is moved to a high, random descriptor number
+STUDENT = "student"
+
+
+class TestTimeout(Exception):
+    """Raised inside a test (or the module's import) that ran out of time."""
+
+    __test__ = False
+
+
+def read_job(fd: int) -> tuple[dict, bytes]:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    data = b"".join(chunks)
+    header, _, body = data.partition(b"\n")
+    job = json.loads(header.decode("utf-8"))
+    source = body[: job["nbytes"]]
+    if len(source) != job["nbytes"]:
+        raise EOFError("the job arrived incomplete")
+    return job, source
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    try:
+        open_fds = sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    except OSError:
+        open_fds = list(range(3, 1024))
+    for fd in open_fds:
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: bool = True) -> None:
+    """Entry point of the forked keeper; never returns."""
+    code = 70
+    try:
+        if new_session:
+            os.setsid()
+        try:
+            sandbox.set_parent_death_signal()
+        except OSError:
+            pass
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM):
+            signal.signal(sig, signal.SIG_DFL)
+        job, source = read_job(job_fd)
+        _close_fds_except({result_fd, out_fd})
+        os.dup2(out_fd, 2)  # the keeper's own failures reach the grader's captured output
+        if prep.mode in ("full", "userns"):
+            isolation.enter_namespaces(prep.mode)
+        else:
+            workdir = basic_workdir(job["tag"])
+            os.makedirs(workdir, mode=0o700)
+            if os.geteuid() == 0 and prep.drop_uid:
+                os.chown(workdir, job["uid"], job["gid"])
+        keeper_pid = os.getpid()
+        runner = os.fork()
+        if runner == 0:
+            runner_main(prep, job, source, result_fd, out_fd, keeper_pid)
+        os.close(result_fd)
+        os.close(out_fd)
+        while True:
+            try:
+                _, status = os.waitpid(runner, 0)
+                break
+            except ChildProcessError:
+                status = 0
+                break
+            except InterruptedError:
+                continue
+        code = os.waitstatus_to_exitcode(status)
+        code = 128 - code if code < 0 else min(code, 255)
+    except BaseException:
+        traceback.print_exc()
+        code = 70  # EX_SOFTWARE: the grader failed, not the submission
+    finally:
+        os._exit(code)
+
+
+def basic_workdir(tag: str) -> str:
+    return os.path.join(tempfile.gettempdir(), f"ailit-run-{tag}")
+
+
+def runner_main(prep, job: dict, source: bytes, result_fd: int, out_fd: int, keeper_pid: int) -> None:
+    code = 70
+    try:
+        try:
+            sandbox.set_parent_death_signal()
+        except OSError:
+            pass
+        if os.getppid() not in (keeper_pid, 0):  # 0: the keeper is outside our PID namespace
+            os._exit(70)
+        high = RESULT_FD_FLOOR + secrets.randbelow(200)
+        os.dup2(result_fd, high, inheritable=False)
+        os.close(result_fd)
+        writer = channel.Writer(high, secrets.token_hex(16))
+        writer.send("hello", pid=os.getpid(), mode=prep.mode)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        reporter = RunReporter(prep, job, source, writer)
+        code = pytest.main(list(prep.pytest_args), plugins=[reporter])
+        writer.send("exit", code=int(code))
+    except BaseException:
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        os._exit(int(code) if isinstance(code, int) else 70)
+
+
+def _exception_text(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} (line {exc.lineno})"
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text or type(exc).__name__
+
+
+class RunReporter:
+    """pytest plugin of the runner: lockdown, the student's import, streamed outcomes."""
+
+    def __init__(self, prep, job: dict, source: bytes, writer: channel.Writer):
+        self.prep = prep
+        self.job = job
+        self.source = source
+        self.writer = writer
+        self.state = {"snapshot": None, "tampered": False, "timed_out": None, "items": []}
+
+    # -- collection ----------------------------------------------------------------------------
+    def pytest_collection_modifyitems(self, session, config, items):
+        only = self.job.get("only")
+        if only is None:
+            return
+        wanted = set(only)
+        keep = [item for item in items if item.nodeid in wanted]
+        dropped = [item for item in items if item.nodeid not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.writer.send("collect_error", nodeid=report.nodeid, message=channel.clip(failure_message(report)))
+
+    def pytest_collection_finish(self, session):
+        self.state["items"] = list(session.items)
+        self.writer.send("collected", nodeids=[item.nodeid for item in session.items])
+
+    # -- lockdown and the student's import -----------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        try:
+            module_path = self.lockdown()
+        except BaseException as exc:
+            self.writer.send("sandbox_error", message=channel.clip(f"{type(exc).__name__}: {exc}"))
+            return True
+        signal.signal(signal.SIGALRM, self._on_alarm)
+        self.state["snapshot"] = self._snapshot(session)
+        self.writer.send("ready")
+        stop = self.import_module(module_path)
+        if not self.check(session.config, "at import"):
+            return True
+        if stop:
+            return True
+        return None
+
+    def lockdown(self) -> str:
+        prep, job = self.prep, self.job
+        mode = prep.mode
+        if mode == "full":
+            sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"], mount_proc=True)
+            tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
+        elif mode == "userns":
+            sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), mount_proc=True)
+            tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
+        else:
+            workdir = basic_workdir(job["tag"])
+            tmp = home = workdir
+        module_path = os.path.join(workdir, prep.filename)
+        with open(module_path, "wb") as fh:
+            fh.write(self.source)
+        self.source = b""
+        drop_uid = mode == "full" or (mode == "basic" and os.geteuid() == 0 and prep.drop_uid)
+        if drop_uid:
+            os.chown(module_path, job["uid"], job["gid"])
+        os.chmod(module_path, 0o644)
+        os.environ.clear()
+        os.environ.update(prep.child_env)
+        os.environ.update({
+            "HOME": home, "TMPDIR": tmp, "USER": STUDENT, "LOGNAME": STUDENT, "AILIT_RUN": job["tag"],
+            "AILIT_IMPL": module_path, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
+        })
+        if job.get("profile"):
+            os.environ["AILIT_PROFILE"] = job["profile"]
+        tempfile.tempdir = tmp
+        os.chdir(workdir)
+        sandbox.set_no_new_privs()
+        if drop_uid:
+            sandbox.become(job["uid"], job["gid"])
+        elif mode == "userns":
+            sandbox.drop_capabilities()
+        sandbox.set_parent_death_signal()
+        sandbox.apply_limits(sandbox.Limits(
+            memory_bytes=job["memory_bytes"],
+            processes=job.get("max_processes") if drop_uid else None,
+        ))
+        if mode == "basic":
+            from ailit_core.grade import guards
+            guards.install(protected=prep.protected, allowed=prep.allowed_inside)
+        sys.path[:] = [p for p in sys.path
+                       if p in prep.allowed_inside or (p and os.path.isdir(p) and not _under(p, prep.protected))]
+        linecache.clearcache()
+        os.umask(0o022)
+        return module_path
+
+    def import_module(self, module_path: str) -> bool:
+        """Import the submission once, timed; True when running the tests would be pointless."""
+        from ailit_core.testing import _import_file
+
+        self.writer.send("import_start")
+        started = time.monotonic()
+        self.state["timed_out"] = None
+        signal.setitimer(signal.ITIMER_REAL, self.job["import_timeout"])
+        try:
+            _import_file(self.prep.module, __import__("pathlib").Path(module_path))
+            ok, message, stop = True, "", False
+        except TestTimeout:
+            ok, message, stop = False, f"importing {self.prep.filename} took longer than {self.job['import_timeout']:g} s", True
+        except SyntaxError as exc:
+            ok, message, stop = False, _exception_text(exc), True
+        except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt... all are the module's doing
+            ok, message, stop = False, _exception_text(exc), False
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        syntax = message.startswith("SyntaxError")
+        self.writer.send("import", ok=ok, message=channel.clip(message), timeout=not ok and stop and not syntax,
+                         syntax=syntax, duration=time.monotonic() - started)
+        return stop
+
+    def _on_alarm(self, signum, frame):
+        self.state["timed_out"] = self.state.get("current") or "import"
+        raise TestTimeout(f"time limit exceeded / 超过时间限制 ({self.job['test_timeout']:g} s)")
+
+    # -- tamper checks ---------------------------------------------------------------------------
+    def _watched(self, config):
+        return dict(extra_modules=tuple(self.prep.test_modules), objects=(self, self.writer),
+                    config=config, items=self.state["items"])
+
+    def _snapshot(self, session):
+        return integrity.Snapshot.take(**self._watched(session.config))
+
+    def check(self, config, when: str) -> bool:
+        if self.state["tampered"]:
+            return False
+        changes = self.state["snapshot"].changes(**self._watched(config))
+        if changes:
+            self.state["tampered"] = True
+            self.writer.send("tamper", when=when, changes=changes[:20])
+            return False
+        return True
+
+    # -- streaming outcomes ----------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        self.state["current"] = item.nodeid
+        self.state["timed_out"] = None
+        self.writer.send("start", nodeid=item.nodeid)
+        signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.job["test_timeout"])
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.state["current"] = None
+
+    def pytest_runtest_logreport(self, report):
+        # Credit comes from the call phase (a setup or teardown report can only take points away),
+        # so the fingerprints are compared before each call report leaves, and at the end.
+        if report.when == "call" and not self.check(self._config(), report.nodeid):
+            return
+        if self.state["tampered"]:
+            return
+        message = ""
+        if report.failed:
+            message = failure_message(report)
+        elif report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[-1])
+        self.writer.send("report", nodeid=report.nodeid, when=report.when, outcome=report.outcome,
+                         message=channel.clip(message), duration=report.duration,
+                         timeout=self.state["timed_out"] == report.nodeid)
+
+    def pytest_configure(self, config):
+        self.state["config"] = config
+
+    def _config(self):
+        return self.state.get("config")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session, exitstatus):
+        if self.state["snapshot"] is not None:
+            self.check(session.config, "at the end")
+        self.writer.send("finish", exitstatus=int(exitstatus))
+
+
+def _under(path: str, roots) -> bool:
+    path = os.path.abspath(path)
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)

@@ -1,0 +1,705 @@
+"""The grading engine: runs submissions' hidden-test runs in a warm parent, N at a time, and turns
+what each run reports into a ``SubmissionResult``.
+
+The engine is the trusted side. It starts the warm parent (``zygote``), hands each run its module
+over a pipe, and watches every run from outside: the results channel (outcomes streamed test by
+test), the captured output (kept as a bounded head and tail), per-test and per-submission
+deadlines, and memory (private memory of every process of the run, read from ``/proc``). A run
+that overruns is killed with its whole process tree; a run stopped by one slow test is restarted
+for the tests it had not reached, so one infinite loop costs one test, not the submission.
+
+Outcomes count only for tests in the trusted list the warm parent collected before any student
+code existed; a test a run never reports scores 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ailit_core.grade import channel, sandbox
+from ailit_core.grade.results import (
+    STATUS_CRASHED, STATUS_ERROR, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_IMPORT_ERROR, STATUS_MEMORY,
+    STATUS_OUTPUT, STATUS_SYNTAX, STATUS_TAMPERED, STATUS_TIMEOUT, SubmissionResult,
+)
+from ailit_core.grade.zygote import Settings, launch_args
+
+GRACE_S = 3.0  # beyond a run's own per-test alarm before the engine kills it
+MEMORY_POLL_S = 0.5
+MAX_RESTARTS = 5
+OUTPUT_HEAD = 4 * 1024
+OUTPUT_TAIL = 12 * 1024
+READY_TIMEOUT_S = 900.0
+
+
+class EngineError(RuntimeError):
+    """The grading machinery itself failed (warm parent did not start, hidden tests broken)."""
+
+
+@dataclass
+class Limits:
+    timeout_s: float  # whole submission (all its tests, restarts included)
+    test_timeout_s: float  # one test, and the module's import
+    memory_mb: int = 4096
+    output_mb: int = 16
+    max_processes: int = 1024
+    setup_timeout_s: float = 120.0
+
+    @classmethod
+    def for_assignment(cls, assignment, profile: str | None = None, *, timeout_s=None, test_timeout_s=None,
+                       memory_mb=None) -> "Limits":
+        full = (profile or os.environ.get("AILIT_PROFILE") or "fast") == "full"
+        total = float(timeout_s or assignment.timeout_s * (10 if full else 1))
+        per_test = float(test_timeout_s or max(10.0, total / 2))
+        return cls(timeout_s=total, test_timeout_s=min(per_test, total),
+                   memory_mb=int(memory_mb or (16384 if full else 4096)))
+
+
+@dataclass
+class Task:
+    student: str
+    source: bytes
+    sha256: str = ""
+    data: dict = field(default_factory=dict)  # caller's own bookkeeping, returned untouched
+
+
+class _Output:
+    """Captured stdout/stderr: first and last bytes kept, the middle counted."""
+
+    def __init__(self):
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = OUTPUT_HEAD - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            if len(self.tail) > OUTPUT_TAIL:
+                del self.tail[: len(self.tail) - OUTPUT_TAIL]
+
+    def text(self) -> str:
+        omitted = self.total - len(self.head) - len(self.tail)
+        middle = f"\n… [{omitted} bytes omitted] …\n" if omitted > 0 else ""
+        return (bytes(self.head).decode("utf-8", "replace") + middle + bytes(self.tail).decode("utf-8", "replace"))
+
+
+class _Tally:
+    """Everything learnt about one submission across its runs."""
+
+    def __init__(self, task: Task, tests: list[dict]):
+        self.task = task
+        self.tests = {t["nodeid"]: {**t, "outcome": "not run", "message": "", "duration": 0.0} for t in tests}
+        self.order = [t["nodeid"] for t in tests]
+        self.done: set[str] = set()
+        self.notes: list[str] = []
+        self.flags: set[str] = set()
+        self.tamper: list[str] = []
+        self.output = _Output()
+        self.started = time.monotonic()
+        self.student_time = 0.0
+        self.runs = 0
+        self.import_message = ""
+
+    def remaining(self) -> list[str]:
+        return [n for n in self.order if n not in self.done]
+
+
+class _Run:
+    """One process tree running (part of) one submission's tests."""
+
+    def __init__(self, tally: _Tally, only: list[str] | None):
+        self.tally = tally
+        self.only = only
+        self.job_id = secrets.token_hex(6)
+        self.tag = secrets.token_hex(8)
+        self.uid = self.gid = None
+        self.pid: int | None = None
+        self.reader = channel.Reader()
+        self.result_fd: int | None = None
+        self.out_fd: int | None = None
+        self.exit_code: int | None = None
+        self.exited_at: float | None = None
+        self.phase = "starting"
+        self.current: str | None = None
+        self.deadline = time.monotonic()
+        self.total_deadline: float | None = None
+        self.clock_started: float | None = None
+        self.kill_reason: str | None = None
+        self.killed_test: str | None = None
+        self.finished = False
+        self.next_memory_poll = 0.0
+
+
+class Engine:
+    def __init__(self, assignment, *, profile: str | None = None, jobs: int = 1, limits: Limits | None = None,
+                 extra_pytest_args: list[str] | None = None, hide=(), mode: str | None = None,
+                 start: str | None = None):
+        self.assignment = assignment
+        self.profile = profile
+        self.jobs = max(1, int(jobs))
+        self.limits = limits or Limits.for_assignment(assignment, profile)
+        start = start or os.environ.get("AILIT_GRADE_START") or ("fork" if hasattr(os, "fork") and sys.platform.startswith("linux") else "spawn")
+        self.settings = Settings(assignment_id=assignment.id, profile=profile,
+                                 extra_pytest_args=list(extra_pytest_args or []), mode=mode,
+                                 hide=[str(Path(h).resolve()) for h in hide if h], start=start)
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.info: dict = {}
+        self.selector = selectors.DefaultSelector()
+        self._tmp = tempfile.TemporaryDirectory(prefix="ailit-engine-")
+        self._active: dict[str, _Run] = {}
+        self._zygote_buffer: list[dict] = []
+
+    # -- warm parent -----------------------------------------------------------------------------
+    def start(self) -> "Engine":
+        import ailit_core
+
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        for s in (parent, child):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        env = dict(os.environ)
+        package_parent = str(Path(ailit_core.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
+        env.update({
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+            "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+        })
+        if self.profile:
+            env["AILIT_PROFILE"] = self.profile
+        self._log_path = Path(self._tmp.name) / "zygote.log"
+        log = open(self._log_path, "wb")
+        # cwd "/": pytest returns to its start folder at the end of a run, and "/" exists in every sandbox.
+        self.proc = subprocess.Popen(
+            [sys.executable, *launch_args(), self.settings.to_json(), str(child.fileno())],
+            pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        )
+        log.close()
+        child.close()
+        self.sock = parent
+        message = self._receive_zygote(READY_TIMEOUT_S)
+        if message is None or message.get("op") != "ready":
+            detail = (message or {}).get("message") or self._log_tail() or "no answer"
+            self.close()
+            raise EngineError(f"the grading process for {self.assignment.id} did not start: {detail}")
+        self.info = message
+        self.sock.setblocking(False)
+        self.selector.register(self.sock, selectors.EVENT_READ, ("zygote", None))
+        return self
+
+    def _log_tail(self) -> str:
+        try:
+            return self._log_path.read_text(encoding="utf-8", errors="replace")[-2000:].strip()
+        except OSError:
+            return ""
+
+    def _receive_zygote(self, timeout: float) -> dict | None:
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(8 << 20)
+        except (socket.timeout, OSError):
+            return None
+        if not data:
+            return None
+        return json.loads(data.decode("utf-8"))
+
+    @property
+    def tests(self) -> list[dict]:
+        return list(self.info.get("tests", []))
+
+    @property
+    def collect_errors(self) -> list[dict]:
+        return list(self.info.get("collect_errors", []))
+
+    @property
+    def mode(self) -> str:
+        return self.info.get("mode", "?")
+
+    def close(self) -> None:
+        for run in list(self._active.values()):
+            self._kill(run, "grader stopped")
+        if self.sock is not None:
+            try:
+                self.sock.setblocking(True)
+                self.sock.send(json.dumps({"op": "quit"}).encode())
+            except OSError:
+                pass
+            try:
+                self.selector.unregister(self.sock)
+            except (KeyError, ValueError):
+                pass
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        self.selector.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> "Engine":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- running ---------------------------------------------------------------------------------
+    def run(self, tasks, on_start=None):
+        """Grade ``tasks``; yields ``(task, SubmissionResult)`` as each submission finishes."""
+        pending: deque = deque((_Tally(task, self.tests), None) for task in tasks)
+        while pending or self._active:
+            while pending and len(self._active) < self.jobs:
+                tally, only = pending.popleft()
+                if only is None and on_start is not None:
+                    on_start(tally.task)
+                self._launch(tally, only)
+            for key, _mask in self.selector.select(timeout=0.1):
+                kind, run = key.data
+                if kind == "zygote":
+                    self._on_zygote()
+                elif kind == "result":
+                    self._on_result(run)
+                elif kind == "output":
+                    self._on_output(run)
+            now = time.monotonic()
+            for run in list(self._active.values()):
+                self._watch(run, now)
+                if self._is_over(run, now):
+                    del self._active[run.job_id]
+                    follow_up = self._conclude(run)
+                    if follow_up is not None:
+                        pending.appendleft((run.tally, follow_up))
+                    else:
+                        yield run.tally.task, self._result(run.tally)
+
+    def _launch(self, tally: _Tally, only: list[str] | None) -> None:
+        run = _Run(tally, only)
+        tally.runs += 1
+        if self.mode == "full" or (self.mode == "basic" and os.geteuid() == 0):
+            run.uid = run.gid = sandbox.pick_unused_uid()
+        job_r, job_w = os.pipe()
+        result_r, result_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            self.sock.setblocking(True)
+            socket.send_fds(self.sock, [json.dumps({"op": "run", "job": run.job_id}).encode()],
+                            [job_r, result_w, out_w])
+            self.sock.setblocking(False)
+        except OSError as exc:
+            for fd in (job_r, job_w, result_r, result_w, out_r, out_w):
+                os.close(fd)
+            raise EngineError(f"the grading process stopped: {exc}") from None
+        for fd in (job_r, result_w, out_w):
+            os.close(fd)
+        spent = tally.student_time
+        job = {
+            "tag": run.tag, "uid": run.uid, "gid": run.gid, "only": only, "profile": self.profile,
+            "test_timeout": self.limits.test_timeout_s, "import_timeout": self.limits.test_timeout_s,
+            "memory_bytes": self.limits.memory_mb << 20, "max_processes": self.limits.max_processes,
+            "nbytes": len(tally.task.source),
+        }
+        payload = json.dumps(job).encode() + b"\n" + tally.task.source
+        threading.Thread(target=_write_all, args=(job_w, payload), daemon=True).start()
+        for fd in (result_r, out_r):
+            os.set_blocking(fd, False)
+        run.result_fd, run.out_fd = result_r, out_r
+        self.selector.register(result_r, selectors.EVENT_READ, ("result", run))
+        self.selector.register(out_r, selectors.EVENT_READ, ("output", run))
+        run.deadline = time.monotonic() + self.limits.setup_timeout_s
+        run.budget_left = max(0.0, self.limits.timeout_s - spent)
+        self._active[run.job_id] = run
+
+    def _on_zygote(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(1 << 20)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._zygote_died()
+                return
+            message = json.loads(data.decode("utf-8"))
+            run = self._active.get(message.get("job"))
+            if run is None:
+                continue
+            if message["op"] == "started":
+                run.pid = message["pid"]
+            elif message["op"] == "exited":
+                run.exit_code = message["code"]
+                run.exited_at = time.monotonic()
+
+    def _zygote_died(self) -> None:
+        try:
+            self.selector.unregister(self.sock)
+        except (KeyError, ValueError):
+            pass
+        for run in self._active.values():
+            self._kill(run, "grader_failed")
+            run.exit_code = run.exit_code if run.exit_code is not None else -9
+            run.exited_at = time.monotonic()
+        self.info["dead"] = True
+        self._death_note = self._log_tail()
+
+    def _on_output(self, run: _Run) -> None:
+        try:
+            data = os.read(run.out_fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._close_fd(run, "out_fd")
+            return
+        run.tally.output.add(data)
+        if run.tally.output.total > (self.limits.output_mb << 20) and run.kill_reason is None:
+            self._kill(run, "output")
+
+    def _on_result(self, run: _Run) -> None:
+        try:
+            data = os.read(run.result_fd, 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            try:
+                run.reader.finish()
+            except channel.ProtocolViolation as violation:
+                self._tampered(run, [str(violation)])
+            self._close_fd(run, "result_fd")
+            return
+        try:
+            messages = run.reader.feed(data)
+        except channel.ProtocolViolation as violation:
+            self._tampered(run, [str(violation)])
+            self._close_fd(run, "result_fd")
+            return
+        for message in messages:
+            self._on_message(run, message)
+
+    def _close_fd(self, run: _Run, attr: str) -> None:
+        fd = getattr(run, attr)
+        if fd is None:
+            return
+        try:
+            self.selector.unregister(fd)
+        except (KeyError, ValueError):
+            pass
+        os.close(fd)
+        setattr(run, attr, None)
+
+    def _on_message(self, run: _Run, message: dict) -> None:
+        tally = run.tally
+        kind = message["t"]
+        now = time.monotonic()
+        test_limit = self.limits.test_timeout_s + GRACE_S
+        if kind == "ready":
+            run.phase = "importing"
+            run.clock_started = now
+            run.total_deadline = now + run.budget_left + GRACE_S
+            run.deadline = now + test_limit
+        elif kind == "import":
+            run.phase = "between tests"
+            run.deadline = now + test_limit
+            if not message.get("ok"):
+                tally.import_message = str(message.get("message", ""))
+                if message.get("syntax"):
+                    tally.flags.add("syntax")
+                elif message.get("timeout"):
+                    tally.flags.add("import_timeout")
+                else:
+                    tally.flags.add("import_error")
+        elif kind == "start":
+            nodeid = message.get("nodeid")
+            if nodeid not in tally.tests:
+                self._tampered(run, [f"a run reported an unknown test {str(nodeid)[:200]!r}"])
+                return
+            run.phase, run.current = "test", nodeid
+            run.deadline = now + test_limit
+        elif kind == "report":
+            self._on_report(run, message)
+        elif kind == "tamper":
+            self._tampered(run, [str(c) for c in message.get("changes", [])][:20] or ["(unspecified)"])
+        elif kind == "finish":
+            run.finished = True
+            run.phase = "finishing"
+            run.deadline = now + 30.0
+            # Nothing after this point can change the grade: end the run now instead of waiting
+            # for pytest to wind down.
+            self._kill(run, None)
+        elif kind == "sandbox_error":
+            tally.flags.add("sandbox_error")
+            tally.notes.append(f"isolation set-up failed: {message.get('message', '')}")
+        elif kind == "collect_error":
+            tally.flags.add("collect_error")
+            tally.notes.append(f"hidden tests failed to collect in the run: {message.get('message', '')[:500]}")
+
+    def _on_report(self, run: _Run, message: dict) -> None:
+        tally = run.tally
+        nodeid = message.get("nodeid")
+        entry = tally.tests.get(nodeid)
+        if entry is None or nodeid in tally.done:
+            self._tampered(run, [f"a report for an unknown or finished test {str(nodeid)[:200]!r}"])
+            return
+        when, outcome = message.get("when"), message.get("outcome")
+        if outcome not in ("passed", "failed", "skipped") or when not in ("setup", "call", "teardown"):
+            self._tampered(run, ["a malformed test report"])
+            return
+        entry["duration"] += float(message.get("duration") or 0.0)
+        text = str(message.get("message") or "")
+        if message.get("timeout"):
+            entry["timeout"] = True
+            tally.flags.add("test_timeout")
+        if when == "call" or (when == "setup" and outcome != "passed"):
+            entry["outcome"] = outcome
+            entry["message"] = text
+        elif when == "teardown":
+            if outcome == "failed":
+                entry["outcome"] = "failed"
+                entry["message"] = entry["message"] or text
+            tally.done.add(nodeid)
+            run.phase, run.current = "between tests", None
+            run.deadline = time.monotonic() + self.limits.test_timeout_s + GRACE_S
+
+    def _tampered(self, run: _Run, changes: list[str]) -> None:
+        run.tally.flags.add("tampered")
+        run.tally.tamper += changes
+        if run.kill_reason is None:
+            self._kill(run, "tampered")
+
+    # -- watching and stopping -------------------------------------------------------------------
+    def _watch(self, run: _Run, now: float) -> None:
+        if run.kill_reason is not None or run.exit_code is not None or run.finished:
+            return
+        if run.total_deadline is not None and now > run.total_deadline:
+            self._kill(run, "timeout")
+        elif now > run.deadline:
+            if run.phase == "starting":
+                self._kill(run, "setup_timeout")
+            elif run.phase == "test":
+                run.killed_test = run.current
+                self._kill(run, "test_timeout")
+            elif run.phase == "importing":
+                self._kill(run, "import_timeout")
+            else:
+                self._kill(run, "stalled")
+        elif now >= run.next_memory_poll and run.pid is not None:
+            run.next_memory_poll = now + MEMORY_POLL_S
+            used = sandbox.private_memory_bytes(self._processes(run))
+            if used > (self.limits.memory_mb << 20):
+                self._kill(run, "memory")
+
+    def _processes(self, run: _Run) -> list[int]:
+        pids = set(sandbox.descendants(run.pid)) if run.pid else set()
+        if run.uid is not None:
+            pids.update(sandbox.processes_of_uid(run.uid))
+        return sorted(pids)
+
+    def _kill(self, run: _Run, reason: str | None) -> None:
+        if run.kill_reason is None:
+            run.kill_reason = reason
+        if run.pid is not None:
+            try:
+                os.killpg(run.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            sandbox.kill_pids(sandbox.descendants(run.pid))
+        self._sweep(run)
+
+    def _sweep(self, run: _Run) -> None:
+        if run.uid is not None:
+            for _ in range(5):
+                pids = sandbox.processes_of_uid(run.uid)
+                if not pids:
+                    break
+                sandbox.kill_pids(pids)
+        if self.mode == "basic":
+            sandbox.kill_pids(sandbox.processes_tagged(run.tag))
+
+    def _is_over(self, run: _Run, now: float) -> bool:
+        if run.exit_code is None:
+            return False
+        if run.result_fd is None and run.out_fd is None:
+            return True
+        # Something still holds the pipes after the run's main process ended: a process that
+        # escaped; end it and stop listening.
+        if now - run.exited_at > 2.0:
+            self._sweep(run)
+            self._drain(run)
+            return True
+        return False
+
+    def _drain(self, run: _Run) -> None:
+        for attr, handler in (("result_fd", self._on_result), ("out_fd", self._on_output)):
+            if getattr(run, attr) is not None:
+                handler(run)
+                self._close_fd(run, attr)
+
+    def _conclude(self, run: _Run) -> list[str] | None:
+        """Book the run's end; returns the tests to run in a fresh process, if any."""
+        self._sweep(run)
+        self._drain(run)
+        if self.mode == "basic":
+            _remove_tree(run.tag)
+        tally = run.tally
+        if run.clock_started is not None:
+            tally.student_time += time.monotonic() - run.clock_started
+        reason = run.kill_reason
+        name = tally.tests[run.killed_test]["name"] if run.killed_test in tally.tests else ""
+        if reason == "test_timeout" and run.killed_test:
+            entry = tally.tests[run.killed_test]
+            entry.update(outcome="failed", timeout=True, message=(
+                f"this test did not finish within {self.limits.test_timeout_s:g} s and was stopped "
+                f"/ 该测试超过 {self.limits.test_timeout_s:g} 秒未结束，已被终止"))
+            tally.done.add(run.killed_test)
+            tally.flags.add("test_timeout")
+            remaining = tally.remaining()
+            if remaining and tally.runs <= MAX_RESTARTS and tally.student_time < self.limits.timeout_s:
+                tally.notes.append(f"test {name} ran out of time; the remaining tests ran in a fresh process "
+                                   f"/ 测试 {name} 超时，其余测试在新进程中继续运行")
+                return remaining
+            if remaining:
+                tally.flags.add("timeout")
+        elif reason in ("timeout", "import_timeout"):
+            tally.flags.add(reason)
+        elif reason in ("memory", "output", "setup_timeout", "stalled", "grader_failed"):
+            tally.flags.add(reason)
+            tally.where = run.phase if run.phase != "test" else f"running {tally.tests[run.current]['name']}" if run.current in tally.tests else run.phase
+        elif reason is None and not run.finished and "sandbox_error" not in tally.flags:
+            tally.flags.add("crashed")
+            tally.crash = (run.exit_code, run.phase, run.current)
+        if "sandbox_error" in tally.flags or "collect_error" in tally.flags:
+            pass
+        return None
+
+    # -- the verdict -----------------------------------------------------------------------------
+    def _result(self, tally: _Tally) -> SubmissionResult:
+        limits = self.limits
+        module = self.assignment.filename
+        tests = [dict(tally.tests[n]) for n in tally.order]
+        flags = tally.flags
+        notes: list[str] = []
+        if flags & {"sandbox_error", "collect_error", "grader_failed", "setup_timeout"}:
+            status = STATUS_GRADER_ERROR
+            if "grader_failed" in flags:
+                notes.append("the grading process stopped unexpectedly; grade this submission again "
+                             f"/ 评分进程意外终止，请重新评分。{getattr(self, '_death_note', '')[-300:]}")
+            if "setup_timeout" in flags:
+                notes.append("the test run did not start in time (grader problem) / 测试进程未能按时启动（评分端问题）")
+        elif "tampered" in flags:
+            status = STATUS_TAMPERED
+            for t in tests:
+                if t["outcome"] == "passed":
+                    t["outcome"], t["message"] = "failed", "not credited: the run tampered with grading / 篡改评分，不计分"
+            shown = "; ".join(dict.fromkeys(tally.tamper))[:600]
+            notes.append("the submission changed the grading machinery or its results channel while it ran, "
+                         f"so no test is credited ({shown}) / 提交的代码在运行时篡改了评分程序或结果通道，所有测试均不计分")
+        elif "syntax" in flags:
+            status = STATUS_SYNTAX
+            notes.append(f"{module}: {tally.import_message} / {module} 有语法错误，无法导入")
+        elif flags & {"timeout", "import_timeout", "test_timeout"}:
+            status = STATUS_TIMEOUT
+            if "import_timeout" in flags:
+                notes.append(f"importing {module} took longer than {limits.test_timeout_s:g} s, so no test could run "
+                             f"/ 导入 {module} 超过 {limits.test_timeout_s:g} 秒，测试无法运行")
+            if "timeout" in flags:
+                notes.append(f"the submission's tests took longer than {limits.timeout_s:g} s in total; tests not "
+                             f"finished by then score 0 / 测试总时间超过 {limits.timeout_s:g} 秒，未完成的测试记 0 分")
+            slow = [t["name"] for t in tests if t.get("timeout")]
+            if slow:
+                notes.append(f"tests that ran out of time ({limits.test_timeout_s:g} s each): {', '.join(slow)} "
+                             f"/ 超时的测试：{', '.join(slow)}")
+        elif "memory" in flags:
+            status = STATUS_MEMORY
+            notes.append(f"the run used more than {limits.memory_mb} MB of memory and was stopped "
+                         f"({getattr(tally, 'where', '')}) / 内存超过 {limits.memory_mb} MB，运行被终止")
+        elif "output" in flags:
+            status = STATUS_OUTPUT
+            notes.append(f"the run printed more than {limits.output_mb} MB and was stopped "
+                         f"/ 输出超过 {limits.output_mb} MB，运行被终止")
+        elif flags & {"crashed", "stalled"}:
+            status = STATUS_CRASHED
+            code, phase, current = getattr(tally, "crash", (None, "", None))
+            how = _describe_exit(code)
+            where = {"importing": f"while importing {module} (e.g. exit() or os._exit() at import time)",
+                     "test": f"during test {tally.tests[current]['name']}" if current in tally.tests else "during a test",
+                     }.get(phase, f"({phase})")
+            if "stalled" in flags:
+                notes.append("the run stopped reporting between tests and was stopped / 运行在测试之间停止响应，已被终止")
+            else:
+                notes.append(f"the test process ended unexpectedly ({how}) {where}; tests that had not finished "
+                             f"score 0 / 测试进程意外结束（{how}），未完成的测试记 0 分")
+        elif "import_error" in flags:
+            status = STATUS_IMPORT_ERROR
+            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
+        else:
+            status = STATUS_GRADED
+        if status not in (STATUS_GRADED, STATUS_TAMPERED, STATUS_SYNTAX, STATUS_GRADER_ERROR) and "import_error" in flags:
+            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
+        if flags & {"syntax", "import_timeout"}:
+            reason = tally.import_message or "the module could not be imported"
+            for t in tests:
+                if t["outcome"] == "not run":
+                    t["outcome"], t["message"] = "failed", reason
+        notes += tally.notes
+        result = SubmissionResult(tally.task.student, status, tests, "\n".join(notes), tally.student_time,
+                                  tally.task.sha256)
+        result.output = tally.output.text()
+        result.runs = tally.runs
+        result.isolation = self.mode
+        return result
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "unknown exit"
+    if code > 128:
+        try:
+            return f"killed by {signal.Signals(code - 128).name}"
+        except ValueError:
+            return f"exit code {code}"
+    return f"exit code {code}"
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    try:
+        view = memoryview(payload)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_tree(tag: str) -> None:
+    import shutil
+
+    from ailit_core.grade.child import basic_workdir
+
+    shutil.rmtree(basic_workdir(tag), ignore_errors=True)

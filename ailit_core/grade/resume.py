@@ -1,0 +1,64 @@
+"""Never grading the same thing twice: which stored results a batch can reuse.
+
+A result is reused when ``OUT/<student>/results.json`` was written by this grader for the same
+module bytes (SHA-256) and the same *tests version*: a hash of the hidden tests, the grader's
+pytest.ini, the ``ailit_core`` sources and the settings that change outcomes (profile, time and
+memory limits). Results are written atomically when each submission finishes, so a batch killed
+half-way leaves complete results or none, and the next run grades only what is missing, changed,
+or was a grader error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ailit_core import paths
+from ailit_core.grade.results import STATUS_GRADER_ERROR, SubmissionResult, from_gradescope
+
+ENGINE_VERSION = "2"
+
+
+def _hash_tree(digest, root: Path, label: str) -> None:
+    if not root.exists():
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc"):
+            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+
+
+def tests_version(assignment, *, profile: str | None, limits, extra_pytest_args=()) -> str:
+    import ailit_core
+
+    digest = hashlib.sha256(f"engine {ENGINE_VERSION}\0".encode())
+    _hash_tree(digest, assignment.hidden_tests_dir, "hidden")
+    ini = paths.autograder_dir() / "pytest.ini"
+    if ini.is_file():
+        digest.update(ini.read_bytes())
+    _hash_tree(digest, Path(ailit_core.__file__).parent, "ailit_core")
+    settings = {"profile": profile or "fast", "timeout": limits.timeout_s, "test_timeout": limits.test_timeout_s,
+                "memory": limits.memory_mb, "output": limits.output_mb, "args": list(extra_pytest_args)}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def stored(out: Path, student: str) -> SubmissionResult | None:
+    path = Path(out) / student / "results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return from_gradescope(data)
+
+
+def reusable(out: Path, student: str, *, sha256: str, version: str) -> SubmissionResult | None:
+    """The stored result for this exact module and tests version, if it is a final one."""
+    result = stored(out, student)
+    if result is None or result.status == STATUS_GRADER_ERROR:
+        return None
+    if result.sha256 != sha256 or result.tests_version != version:
+        return None
+    return result
