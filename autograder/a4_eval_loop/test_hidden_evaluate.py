@@ -1,0 +1,204 @@
+"""Hidden tests for a4 ``evaluate`` (50 points).
+
+Approach: every expected value comes from an independent oracle in ``a4_support`` (a deep copy of
+the model in eval mode under ``no_grad``). The BatchNorm/Dropout model has unusual running statistics,
+so a pass in train mode predicts differently and moves those statistics. Models with known
+predictions (``Chooser``) pin down the confusion matrix, classes that never occur and its
+orientation. Batches of logging tensors show whether inputs and labels were moved with
+``.to(device)`` to the device passed in, without a GPU.
+"""
+
+import math
+import numbers
+
+import pytest
+import torch
+from torch import nn
+
+from a4_support import (INDEXED_CPU, Chooser, GradProbe, InputTypeProbe, bn_dropout_model, buffers_of,
+                        chooser_inputs, mean_of_batch_losses, modes, moves_to, oracle_evaluate, other_moves,
+                        plain_loader, tracked_loader, tracked_types)
+
+CPU = torch.device("cpu")
+
+
+def bn_problem(seed, n=23, d=6, c=4):
+    gen = torch.Generator().manual_seed(seed + 100)
+    X = torch.randn(n, d, generator=gen) * 1.5
+    y = torch.randint(0, c, (n,), generator=gen)
+    return bn_dropout_model(seed, d=d, c=c), X, y
+
+
+def as_matrix(value):
+    return torch.as_tensor(value).detach().cpu()
+
+
+@pytest.mark.points(8)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_uses_eval_mode(eval_loop, seed):
+    """The model is evaluated in eval mode: BatchNorm uses (and keeps) its running statistics, Dropout is off. / 评估时必须使用 eval 模式。"""
+    model, X, y = bn_problem(seed)
+    model.train()
+    before = buffers_of(model)
+    expected = oracle_evaluate(model, X, y, nn.CrossEntropyLoss(), batch_size=5)
+    torch.manual_seed(seed)
+    result = eval_loop.evaluate(model, plain_loader(X, y, 5), CPU, nn.CrossEntropyLoss())
+    after = buffers_of(model)
+    for name, value in before.items():
+        assert torch.equal(value, after[name]), (
+            f"evaluate changed the BatchNorm buffer {name}: the model ran in train mode. Call model.eval() "
+            f"before evaluating / BatchNorm 的统计量被修改：评估前要调用 model.eval()")
+    assert torch.equal(as_matrix(result["confusion_matrix"]), expected["confusion_matrix"]), (
+        "predictions differ from the model's eval-mode predictions (Dropout/BatchNorm in train mode?) "
+        "/ 预测结果与 eval 模式下不一致")
+    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-4), "loss differs from eval mode"
+
+
+@pytest.mark.points(6)
+@pytest.mark.parametrize("start_in_train_mode", [True, False], ids=["was_train", "was_eval"])
+def test_evaluate_restores_previous_mode(eval_loop, start_in_train_mode):
+    """After evaluate the model is back in the mode it had before (train stays train, eval stays eval). / 评估后恢复原来的模式。"""
+    model, X, y = bn_problem(3)
+    model.train(start_in_train_mode)
+    eval_loop.evaluate(model, plain_loader(X, y, 8), CPU)
+    wanted = "train" if start_in_train_mode else "eval"
+    assert modes(model) == [start_in_train_mode] * len(modes(model)), (
+        f"the model was in {wanted} mode before evaluate and is not after it: remember model.training and "
+        f"restore it with model.train(was_training) / 评估前模型处于 {wanted} 模式，评估后应恢复")
+
+
+@pytest.mark.points(5)
+def test_evaluate_without_autograd(eval_loop):
+    """Evaluation runs without autograd (torch.no_grad or inference_mode) and computes no gradients. / 评估时关闭梯度计算。"""
+    probe = GradProbe()
+    model = nn.Sequential(nn.Linear(4, 8), probe, nn.ReLU(), nn.Linear(8, 3))
+    gen = torch.Generator().manual_seed(5)
+    X, y = torch.randn(12, 4, generator=gen), torch.randint(0, 3, (12,), generator=gen)
+    eval_loop.evaluate(model, plain_loader(X, y, 5), CPU, nn.CrossEntropyLoss())
+    assert probe.grad_enabled, "the model was never called"
+    assert not any(probe.grad_enabled), (
+        "autograd was on during evaluation: wrap the loop in `with torch.no_grad():` (saves memory and time) "
+        "/ 评估时请使用 torch.no_grad()")
+    assert all(p.grad is None for p in model.parameters()), "evaluate must not compute gradients / 评估不应计算梯度"
+
+
+@pytest.mark.points(7)
+@pytest.mark.parametrize("criterion_name", ["cross_entropy_smoothed", "multi_margin"])
+def test_evaluate_loss_is_sample_weighted(eval_loop, criterion_name):
+    """The loss is the mean over SAMPLES: each batch's mean loss weighted by its size (the last batch is short). / 损失按样本数加权平均。"""
+    criterion = {"cross_entropy_smoothed": nn.CrossEntropyLoss(label_smoothing=0.2),
+                 "multi_margin": nn.MultiMarginLoss()}[criterion_name]
+    gen = torch.Generator().manual_seed(7)
+    c, n, batch = 5, 10, 4
+    model = nn.Sequential(nn.Linear(6, c))
+    X = torch.randn(n, 6, generator=gen)
+    X[8:] *= 6  # the short last batch (2 samples) has much larger losses
+    y = torch.randint(0, c, (n,), generator=gen)
+    expected = oracle_evaluate(model, X, y, criterion, batch_size=batch)["loss"]
+    naive = mean_of_batch_losses(model, X, y, criterion, batch)
+    assert abs(naive - expected) > 1e-2 * abs(expected)  # the scenario tells the two apart
+    got = eval_loop.evaluate(model, plain_loader(X, y, batch), CPU, criterion)["loss"]
+    assert got is not None, "with a criterion, loss must be a number, not None"
+    if math.isclose(float(got), naive, rel_tol=1e-5):
+        pytest.fail("loss is the mean of the batch losses; with a short last batch that over-weights its samples. "
+                    "Sum loss.item() * batch_size and divide by the number of samples / 请按样本数加权")
+    assert math.isclose(float(got), expected, rel_tol=1e-4), (
+        f"loss {float(got):.6f}, expected the sample-weighted mean of the given criterion {expected:.6f} "
+        f"/ 损失应为按样本加权的平均值（使用传入的 criterion）")
+
+
+@pytest.mark.points(2)
+def test_evaluate_loss_is_none_without_criterion(eval_loop):
+    """Without a criterion, "loss" is None. / 没有 criterion 时 loss 为 None。"""
+    model, X, y = bn_problem(4)
+    result = eval_loop.evaluate(model, plain_loader(X, y, 8), CPU)
+    assert "loss" in result and result["loss"] is None, "without a criterion the result's \"loss\" must be None"
+
+
+@pytest.mark.points(5)
+def test_evaluate_per_class_accuracy(eval_loop):
+    """per_class_accuracy has one entry per class (model output width): correct / samples of that class, NaN for a class with no samples. / 逐类准确率，无样本的类为 NaN。"""
+    c = 5
+    gen = torch.Generator().manual_seed(11)
+    y = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4])  # class 3 never occurs
+    predictions = torch.where(torch.rand(len(y), generator=gen) < 0.6, y, torch.randint(0, c, (len(y),), generator=gen))
+    predictions[5] = 3  # class 3 is predicted but never true
+    X = chooser_inputs(predictions, c, seed=12)
+    expected = oracle_evaluate(Chooser(c), X, y)["per_class_accuracy"]
+    got = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 4), CPU)["per_class_accuracy"]
+    got = [float(v) for v in (got.tolist() if isinstance(got, torch.Tensor) else got)]
+    assert len(got) == c, f"per_class_accuracy has {len(got)} entries; the model has {c} output classes"
+    assert math.isnan(got[3]), (
+        f"class 3 has no samples: its accuracy is undefined and must be NaN, got {got[3]} / 无样本的类应为 NaN")
+    for k in (0, 1, 2, 4):
+        assert math.isclose(got[k], expected[k], abs_tol=1e-6), (
+            f"accuracy of class {k} is {got[k]:.4f}, expected {expected[k]:.4f} (correct / true samples of that class)")
+
+
+@pytest.mark.points(7)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_confusion_matrix(eval_loop, seed):
+    """confusion_matrix is a torch.int64 tensor (C, C), C = model output width, rows = true class, columns = predicted. / 混淆矩阵：行为真实类别，列为预测类别。"""
+    c = 6
+    gen = torch.Generator().manual_seed(seed + 20)
+    y = torch.tensor([0, 1, 2, 4])[torch.randint(0, 4, (17,), generator=gen)]  # classes 3 and 5 never true
+    predictions = torch.randint(0, c, (17,), generator=gen)
+    predictions[:3] = 5  # class 5 is predicted, never true: column 5 filled, row 5 empty
+    X = chooser_inputs(predictions, c, seed=seed + 21)
+    expected = oracle_evaluate(Chooser(c), X, y)["confusion_matrix"]
+    got = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 5), CPU)["confusion_matrix"]
+    assert isinstance(got, torch.Tensor), f"confusion_matrix must be a torch.Tensor, got {type(got).__name__}"
+    assert got.dtype == torch.int64, f"confusion_matrix must have dtype torch.int64, got {got.dtype}"
+    assert tuple(got.shape) == (c, c), (
+        f"confusion_matrix has shape {tuple(got.shape)}; C must be the model's output width {c}, even for "
+        f"classes that never occur in the labels / C 应为模型输出的类别数")
+    got = got.cpu()
+    if not torch.equal(got, expected) and torch.equal(got.T, expected):
+        pytest.fail("confusion_matrix is transposed: rows must be the TRUE class, columns the predicted class "
+                    "/ 混淆矩阵转置了：行是真实类别，列是预测类别")
+    assert torch.equal(got, expected), "confusion_matrix counts are wrong / 混淆矩阵计数错误"
+
+
+@pytest.mark.points(4)
+def test_evaluate_accuracy_num_samples_and_types(eval_loop):
+    """accuracy is a float (correct / all samples), num_samples an int, per_class_accuracy a list; all samples of every batch count. / 返回值类型与准确率。"""
+    c = 4
+    gen = torch.Generator().manual_seed(31)
+    y = torch.randint(0, c, (19,), generator=gen)
+    predictions = torch.where(torch.rand(19, generator=gen) < 0.5, y, (y + 1) % c)
+    X = chooser_inputs(predictions, c, seed=32)
+    expected = oracle_evaluate(Chooser(c), X, y, nn.CrossEntropyLoss())
+    result = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 6), CPU, nn.CrossEntropyLoss())
+    missing = {"accuracy", "loss", "per_class_accuracy", "confusion_matrix", "num_samples"} - set(result)
+    assert not missing, f"the result lacks the key(s) {sorted(missing)}"
+    assert isinstance(result["accuracy"], float), (
+        f"accuracy must be a Python float (use .item() / float()), got {type(result['accuracy']).__name__}")
+    assert isinstance(result["loss"], float), f"loss must be a Python float, got {type(result['loss']).__name__}"
+    assert isinstance(result["num_samples"], numbers.Integral) and not isinstance(result["num_samples"], torch.Tensor), (
+        f"num_samples must be an int, got {type(result['num_samples']).__name__}")
+    assert isinstance(result["per_class_accuracy"], list), "per_class_accuracy must be a list of floats"
+    assert result["num_samples"] == 19, f"num_samples is {result['num_samples']}, the loader holds 19 samples"
+    assert math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-9), (
+        f"accuracy {result['accuracy']:.4f}, expected {expected['accuracy']:.4f} (correct predictions / all samples)")
+
+
+@pytest.mark.points(6)
+def test_evaluate_moves_batches_to_device(eval_loop):
+    """Inputs and labels of every batch are moved to the `device` argument with .to(device). / 输入和标签都要移动到 device。"""
+    inputs_type, labels_type, log = tracked_types()
+    probe = InputTypeProbe()
+    c = 3
+    gen = torch.Generator().manual_seed(41)
+    X, y = torch.randn(11, 4, generator=gen), torch.randint(0, c, (11,), generator=gen)
+    model = nn.Sequential(probe, nn.Linear(4, c))
+    loader = tracked_loader(X, y, 4, inputs_type, labels_type)
+    result = eval_loop.evaluate(model, loader, INDEXED_CPU, nn.CrossEntropyLoss())
+    batches = len(loader)
+    for role in ("inputs", "labels"):
+        wrong = other_moves(log, role, INDEXED_CPU)
+        assert moves_to(log, role, INDEXED_CPU) >= batches, (
+            f"the {role} of each batch must be moved with .to(device) to the device passed in"
+            + (f" (they were moved to {wrong} instead: do not hard-code a device)" if wrong else "")
+            + f" / 每个批次的{'输入' if role == 'inputs' else '标签'}都要 .to(device)")
+    assert probe.unmoved == 0, "the model received inputs that were not moved to the device"
+    assert result["num_samples"] == 11

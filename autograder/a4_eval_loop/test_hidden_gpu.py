@@ -1,0 +1,49 @@
+"""a4 on a real GPU (0 points; only collected where CUDA is available, see conftest.py).
+
+The same checks as the CPU tests with ``device = cuda``: batches come from the CPU and must be moved,
+the results must match the CPU oracle, and a CPU checkpoint must load onto the GPU. Worth no points so
+that a grade does not depend on the grading machine; the CPU tests already observe device handling.
+"""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from a4_support import Scenario, bn_dropout_model, buffers_of, oracle_evaluate, plain_loader
+
+pytestmark = [pytest.mark.gpu, pytest.mark.points(0)]
+
+
+def test_gpu_evaluate_train_and_load(eval_loop, tmp_path):
+    """On CUDA: evaluate moves CPU batches to the GPU and matches the CPU result; train_model trains there; load_for_eval puts a CPU checkpoint on the GPU. / 在 GPU 上运行同样的检查。"""
+    cuda = torch.device("cuda")
+    gen = torch.Generator().manual_seed(0)
+    X, y = torch.randn(23, 6, generator=gen), torch.randint(0, 4, (23,), generator=gen)
+    model = bn_dropout_model(0)
+    expected = oracle_evaluate(model, X, y, nn.CrossEntropyLoss(), batch_size=5)
+    model = model.to(cuda).train()
+    before = buffers_of(model)
+    result = eval_loop.evaluate(model, plain_loader(X, y, 5), cuda, nn.CrossEntropyLoss())
+    assert torch.equal(torch.as_tensor(result["confusion_matrix"]).cpu(), expected["confusion_matrix"])
+    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-3)
+    assert all(torch.equal(v, buffers_of(model)[k]) for k, v in before.items())
+    assert model.training
+
+    scenario = Scenario(seed=0, num_epochs=3)
+    net, criterion, optimizer, scheduler, loaders = scenario.build()
+    net.to(cuda)
+    optimizer = torch.optim.SGD(net.parameters(), lr=scenario.lr, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=scenario.gamma)
+    trained, history = eval_loop.train_model(net, criterion, optimizer, scheduler, loaders, 3, cuda)
+    assert len(history) == 3
+    check = eval_loop.evaluate(trained, loaders["val"], cuda)
+    assert math.isclose(check["accuracy"], max(float(h["val_acc"]) for h in history), abs_tol=1e-6), \
+        "the returned model does not have the best validation accuracy of the history"
+
+    path = tmp_path / "cpu.pth"
+    torch.save(bn_dropout_model(1).state_dict(), path)
+    loaded = eval_loop.load_for_eval(path, bn_dropout_model(2), cuda)
+    assert all(p.device.type == "cuda" for p in loaded.parameters()), "load_for_eval must return the model on the GPU"
+    assert not loaded.training
