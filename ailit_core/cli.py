@@ -9,10 +9,28 @@ from pathlib import Path
 
 from ailit_core import profiles
 
+# Kept in step with ailit_core.release.FORMATS (tests/ailit_core/release/test_formats.py checks it);
+# listed here so that `ailit --help` does not import the release package.
+RELEASE_FORMATS = ("files", "gradescope", "nbgrader", "otter")
+
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=profiles.NAMES, default=None,
                         help="fast: reduced data (default); full: the course's real data and epochs")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,17 +38,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
-    grade = verbs.add_parser("grade", help="grade a folder of submissions with the hidden tests")
+    grade = verbs.add_parser(
+        "grade", help="grade a folder of submissions with the hidden tests",
+        description="Grade every submission (folder, .zip or .py) in SUBMISSIONS. Results are written as each "
+                    "submission finishes; running again grades only what is new or changed.",
+        epilog="exit status: 0 batch complete; 1 some submissions hit a grader problem (grade again); "
+               "2 usage error or broken hidden tests; 130 interrupted (finished results are kept)")
     grade.add_argument("submissions", type=Path, help="folder of submissions (folders, .zip files or .py files)")
     grade.add_argument("-a", "--assignment", required=True, help="assignment id, e.g. a1_xor_backprop")
     grade.add_argument("-o", "--out", type=Path, required=True, help="output folder for the gradebook")
+    grade.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
+                       help="grade N submissions at once (default 1)")
+    grade.add_argument("--force", action="store_true", help="grade everything again, even unchanged submissions")
+    grade.add_argument("--timeout", type=_positive_float, default=None, metavar="S",
+                       help="seconds for one submission's whole hidden suite (default: the assignment's)")
+    grade.add_argument("--test-timeout", type=_positive_float, default=None, metavar="S",
+                       help="seconds for one test (default: half the submission's time)")
+    grade.add_argument("--memory", type=_positive_int, default=None, metavar="MB",
+                       help="memory one submission may use (default 4096; full profile 16384)")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_profile(grade)
 
     release = verbs.add_parser("release", help="generate student releases from solutions/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    release.add_argument("--format", dest="fmt", default="files", help="release format (default: files)")
-    release.add_argument("-o", "--out", type=Path, default=None, help="output folder (default: assignments/)")
+    release.add_argument("--format", dest="fmt", default="files", choices=RELEASE_FORMATS,
+                         help="files: assignments/<id>/ (default); gradescope: autograder.zip; "
+                              "nbgrader: a course folder; otter: an otter-assign master notebook")
+    release.add_argument("-o", "--out", type=Path, default=None,
+                         help="output folder (default: assignments/ for files, dist/<format>/ otherwise)")
 
     verify = verbs.add_parser("verify", help="check reference = full marks and stub = zero")
     verify.add_argument("assignments", nargs="*", help="assignment ids (default: all landed)")
@@ -60,21 +95,16 @@ def _dispatch(args) -> int:
         print(__version__)
         return 0
     if args.verb == "grade":
-        from ailit_core import grade
-        from ailit_core.grade.submissions import SubmissionProblem
-        try:
-            results = grade.main(submissions_dir=args.submissions, assignment_id=args.assignment, out=args.out,
-                                 profile=args.profile, quiet=args.quiet)
-        except SubmissionProblem as problem:
-            print(f"ailit: error: {problem.message}", file=sys.stderr)
-            return 2
-        print(f"graded {len(results)} submission(s); gradebook: {args.out / 'grades.csv'}; "
-              f"summary: {args.out / 'summary.md'}")
-        return 0
+        return _grade(args)
     if args.verb == "release":
         from ailit_core import release
         written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt)
-        print(f"wrote {len(written)} file(s)")
+        if args.fmt == "gradescope":
+            for path in written:
+                print(f"wrote {path}")
+        else:
+            out = args.out or release.default_out(args.fmt)
+            print(f"wrote {len(written)} file(s)" + (f" under {out}" if out else ""))
         return 0
     if args.verb == "verify":
         from ailit_core import verify
@@ -93,6 +123,35 @@ def _dispatch(args) -> int:
         return 0
     build_parser().print_help()
     return 2
+
+
+def _grade(args) -> int:
+    import signal
+    from collections import Counter
+
+    from ailit_core import grade
+    from ailit_core.grade.engine import EngineError
+    from ailit_core.grade.sandbox import SandboxError
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a stopped batch keeps what it finished
+    try:
+        results = grade.main(submissions_dir=args.submissions, assignment_id=args.assignment, out=args.out,
+                             profile=args.profile, quiet=args.quiet, jobs=args.jobs, force=args.force,
+                             timeout_s=args.timeout, test_timeout_s=args.test_timeout, memory_mb=args.memory)
+    except grade.SubmissionProblem as problem:
+        print(f"ailit: error: {problem.message}", file=sys.stderr)
+        return 2
+    except (grade.HiddenTestsBroken, EngineError, SandboxError) as exc:
+        print(f"ailit: error: {exc}", file=sys.stderr)
+        return 2
+    statuses = Counter(r.status for r in results)
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+    print(f"{len(results)} submission(s): {shown}; gradebook: {args.out / 'grades.csv'}; "
+          f"summary: {args.out / 'summary.md'}")
+    return 1 if statuses.get("grader_error") else 0
 
 
 if __name__ == "__main__":

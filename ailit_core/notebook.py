@@ -105,11 +105,26 @@ def notebook_cells(notebook) -> list[str]:
 
 
 class _GradedShell:
-    """Stands in for IPython's shell when the notebook runs as a module: magics and shell commands
-    do nothing, except that a cell magic's cell still runs (``%%time`` must not hide a definition)."""
+    """Stands in for IPython's shell when the notebook runs as a module: magics whose code is Python
+    (``%time``, ``%%time``, ``%%capture``, ...) still run it once, so they never hide a definition;
+    ``%%writefile`` writes its file; other magics and shell commands do nothing."""
 
-    def run_cell_magic(self, _magic, _line, cell):
-        exec(compile(cell, "<notebook cell magic>", "exec"), sys._getframe(1).f_globals)
+    PYTHON_LINE_MAGICS = {"time"}
+    PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+    def run_line_magic(self, magic, line, *_args, **_kwargs):
+        if magic in self.PYTHON_LINE_MAGICS:
+            exec(compile(line, "<notebook magic>", "exec"), sys._getframe(1).f_globals)
+
+    def run_cell_magic(self, magic, line, cell, *_args, **_kwargs):
+        if magic in self.PYTHON_CELL_MAGICS:
+            exec(compile(cell, "<notebook cell magic>", "exec"), sys._getframe(1).f_globals)
+        elif magic == "writefile":
+            args = line.split()
+            append = "-a" in args or "--append" in args
+            name = [a for a in args if not a.startswith("-")][-1]
+            with open(name, "a" if append else "w", encoding="utf-8") as fh:
+                fh.write(cell)
 
     def __getattr__(self, _name):
         return lambda *args, **kwargs: None
@@ -184,6 +199,45 @@ def _environ(**values: str):
                 os.environ[key] = old
 
 
+@contextlib.contextmanager
+def _silenced():
+    """Keep everything grading prints (warnings, child processes) out of the cell's output, down to
+    the file descriptors: nbgrader scores a test cell 0 when it writes anything to stderr."""
+    import io
+    import warnings
+
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    buffer = io.StringIO()
+    try:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            warnings.simplefilter("ignore")
+            yield _Log(log, buffer)
+    finally:
+        for stream in (sys.__stdout__, sys.__stderr__):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+class _Log:
+    def __init__(self, fh, buffer):
+        self.fh, self.buffer = fh, buffer
+
+    def read(self) -> str:
+        self.fh.flush()
+        self.fh.seek(0)
+        return self.buffer.getvalue() + self.fh.read()
+
+
 def _child_pythonpath() -> str:
     """PYTHONPATH that lets a child interpreter import this very ailit_core (a copy shipped next to
     the notebook is not installed)."""
@@ -206,10 +260,16 @@ def grade_source(assignment_id: str, source: str, root: Path) -> dict:
             folder = Path(tmp) / "submissions" / "notebook"
             folder.mkdir(parents=True)
             (folder / assignment.filename).write_text(source, encoding="utf-8")
-            with _environ(AILIT_ROOT=str(root), PYTHONPATH=_child_pythonpath()):
-                grade.main(submissions_dir=folder.parent, assignment_id=assignment_id, out=Path(tmp) / "out",
-                           quiet=True)
-            _HIDDEN_RUNS[key] = json.loads((Path(tmp) / "out" / "notebook" / "results.json").read_text("utf-8"))
+            results = Path(tmp) / "out" / "notebook" / "results.json"
+            with _environ(AILIT_ROOT=str(root), PYTHONPATH=_child_pythonpath()), _silenced() as log:
+                try:
+                    grade.main(submissions_dir=folder.parent, assignment_id=assignment_id, out=Path(tmp) / "out",
+                               quiet=True)
+                except Exception as exc:  # noqa: BLE001 -- reported below with what the engine printed
+                    print(f"{type(exc).__name__}: {exc}")
+            if not results.is_file():
+                raise NotebookGradingError(f"grading did not produce results:\n{log.read()[-3000:]}")
+            _HIDDEN_RUNS[key] = json.loads(results.read_text("utf-8"))
     return _HIDDEN_RUNS[key]
 
 

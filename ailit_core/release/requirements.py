@@ -52,12 +52,22 @@ def _optional(tree: ast.AST) -> set[int]:
     return guarded
 
 
-def imported_modules(path: Path) -> set[str]:
+def _inside_functions(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside function bodies (imported only when the function is called)."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inside.update(id(n) for n in ast.walk(node) if n is not node)
+    return inside
+
+
+def imported_modules(path: Path, *, lazy: bool = True) -> set[str]:
+    """Modules ``path`` imports; ``lazy=False``: only those imported when the module itself is."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    optional = _optional(tree)
+    skipped = _optional(tree) | (set() if lazy else _inside_functions(tree))
     found = set()
     for node in ast.walk(tree):
-        if id(node) in optional:
+        if id(node) in skipped:
             continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -67,22 +77,26 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def third_party_imports(files: list[Path]) -> set[str]:
-    """Top-level names of the non-stdlib modules imported by ``files`` and the ``ailit_core``
-    modules they import, followed transitively."""
-    todo, seen_files, roots = list(files), set(), set()
+def third_party_imports(roots: list[Path], engine: list[Path] = ()) -> set[str]:
+    """Top-level names of the non-stdlib modules needed to run ``roots`` (every import, a test may
+    call any function) and the ``engine`` files (what they import when imported). ``ailit_core``
+    modules are followed: those a root imports count every import, since the root may call any of
+    their functions; modules reached further down count their import-time imports only."""
+    todo = [(p, True) for p in roots] + [(p, False) for p in engine]
+    seen, found = set(), set()
     while todo:
-        path = todo.pop()
-        if path in seen_files:
+        path, lazy = todo.pop()
+        if (path, lazy) in seen:
             continue
-        seen_files.add(path)
-        for name in imported_modules(path):
+        seen.add((path, lazy))
+        is_root = any(path == r for r in roots)
+        for name in imported_modules(path, lazy=lazy):
             top = name.split(".")[0]
             if top == "ailit_core":
-                todo += _module_files(name)
+                todo += [(f, is_root) for f in _module_files(name)]
             elif top not in sys.stdlib_module_names and top != "__future__":
-                roots.add(top)
-    return roots
+                found.add(top)
+    return found
 
 
 def _requires() -> list[str]:
@@ -123,12 +137,11 @@ def _distribution(import_name: str) -> str:
 
 def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
     """(requirements from PyPI, requirements from the PyTorch CPU index) for grading ``assignment``."""
-    files = [assignment.solution_path]
-    files += sorted(p for p in assignment.hidden_tests_dir.rglob("*.py") if "__pycache__" not in p.parts)
-    for module in ENGINE_MODULES:
-        files += _module_files(module)
-    files += [p for p in _package_root().joinpath("grade").rglob("*.py") if "__pycache__" not in p.parts]
-    names = {_distribution(n) for n in third_party_imports(files)} | set(ALWAYS)
+    roots = [assignment.solution_path]
+    roots += sorted(p for p in assignment.hidden_tests_dir.rglob("*.py") if "__pycache__" not in p.parts)
+    engine = [f for module in ENGINE_MODULES for f in _module_files(module)]
+    engine += sorted(p for p in _package_root().joinpath("grade").rglob("*.py") if "__pycache__" not in p.parts)
+    names = {_distribution(n) for n in third_party_imports(roots, engine)} | set(ALWAYS)
     declared = _declared()
     pypi, torch_cpu = [], []
     for dist in sorted(names, key=_normalise):
