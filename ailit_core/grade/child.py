@@ -216,11 +216,12 @@ class RunReporter:
     def lockdown(self) -> str:
         prep, job = self.prep, self.job
         mode = prep.mode
+        data_now = sandbox.data_segment_bytes()
         if mode == "full":
-            sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"], mount_proc=True)
+            sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
             tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
         elif mode == "userns":
-            sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), mount_proc=True)
+            sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
             tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
         else:
             workdir = basic_workdir(job["tag"])
@@ -252,9 +253,11 @@ class RunReporter:
         sandbox.apply_limits(sandbox.Limits(
             memory_bytes=job["memory_bytes"],
             processes=job.get("max_processes") if drop_uid else None,
-        ))
+        ), data_now=data_now)
         if mode == "basic":
             from ailit_core.grade import guards
+            site = guards.write_sitecustomize(workdir, protected=prep.protected, allowed=prep.allowed_inside)
+            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (site, os.environ.get("PYTHONPATH")) if p)
             guards.install(protected=prep.protected, allowed=prep.allowed_inside)
         sys.path[:] = [p for p in sys.path
                        if p in prep.allowed_inside or (p and os.path.isdir(p) and not _under(p, prep.protected))]

@@ -145,12 +145,13 @@ class _Run:
         self.killed_test: str | None = None
         self.finished = False
         self.next_memory_poll = 0.0
+        self.budget_left = 0.0
 
 
 class Engine:
     def __init__(self, assignment, *, profile: str | None = None, jobs: int = 1, limits: Limits | None = None,
                  extra_pytest_args: list[str] | None = None, hide=(), mode: str | None = None,
-                 start: str | None = None):
+                 start: str | None = None, warm: bool = True):
         self.assignment = assignment
         self.profile = profile
         self.jobs = max(1, int(jobs))
@@ -158,7 +159,7 @@ class Engine:
         start = start or os.environ.get("AILIT_GRADE_START") or ("fork" if hasattr(os, "fork") and sys.platform.startswith("linux") else "spawn")
         self.settings = Settings(assignment_id=assignment.id, profile=profile,
                                  extra_pytest_args=list(extra_pytest_args or []), mode=mode,
-                                 hide=[str(Path(h).resolve()) for h in hide if h], start=start)
+                                 hide=[str(Path(h).resolve()) for h in hide if h], start=start, warm=warm)
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.info: dict = {}
@@ -294,7 +295,25 @@ class Engine:
                     else:
                         yield run.tally.task, self._result(run.tally)
 
+    def _restart_zygote(self) -> None:
+        self._restarts = getattr(self, "_restarts", 0) + 1
+        if self._restarts > 2:
+            raise EngineError(f"the grading process keeps stopping: {getattr(self, '_death_note', '')[-500:]}")
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        tests = self.tests
+        self.start()
+        if self.tests != tests:
+            raise EngineError("the hidden tests changed while grading")
+
     def _launch(self, tally: _Tally, only: list[str] | None) -> None:
+        if self.info.get("dead"):
+            self._restart_zygote()
         run = _Run(tally, only)
         tally.runs += 1
         if self.mode == "full" or (self.mode == "basic" and os.geteuid() == 0):
@@ -560,7 +579,12 @@ class Engine:
                 self._close_fd(run, attr)
 
     def _conclude(self, run: _Run) -> list[str] | None:
-        """Book the run's end; returns the tests to run in a fresh process, if any."""
+        """Book the run's end; returns the tests still to run in a fresh process, if any.
+
+        A run that ends abnormally *during a test* (out of time, out of memory, too much output,
+        the process died) costs that test only: the tests after it run in a new process, as long
+        as the submission's time and the restart budget last. During the import it costs all.
+        """
         self._sweep(run)
         self._drain(run)
         if self.mode == "basic":
@@ -569,97 +593,94 @@ class Engine:
         if run.clock_started is not None:
             tally.student_time += time.monotonic() - run.clock_started
         reason = run.kill_reason
-        name = tally.tests[run.killed_test]["name"] if run.killed_test in tally.tests else ""
-        if reason == "test_timeout" and run.killed_test:
-            entry = tally.tests[run.killed_test]
-            entry.update(outcome="failed", timeout=True, message=(
-                f"this test did not finish within {self.limits.test_timeout_s:g} s and was stopped "
-                f"/ 该测试超过 {self.limits.test_timeout_s:g} 秒未结束，已被终止"))
-            tally.done.add(run.killed_test)
-            tally.flags.add("test_timeout")
-            remaining = tally.remaining()
-            if remaining and tally.runs <= MAX_RESTARTS and tally.student_time < self.limits.timeout_s:
-                tally.notes.append(f"test {name} ran out of time; the remaining tests ran in a fresh process "
-                                   f"/ 测试 {name} 超时，其余测试在新进程中继续运行")
-                return remaining
-            if remaining:
-                tally.flags.add("timeout")
-        elif reason in ("timeout", "import_timeout"):
+        if reason is None and not run.finished and not tally.flags & {"sandbox_error", "collect_error", "tampered"}:
+            reason = "crashed"
+        if reason in (None, "tampered"):
+            return None
+        if reason == "grader_failed":
             tally.flags.add(reason)
-        elif reason in ("memory", "output", "setup_timeout", "stalled", "grader_failed"):
+            return None
+        if reason in ("timeout", "import_timeout", "setup_timeout", "stalled"):
             tally.flags.add(reason)
-            tally.where = run.phase if run.phase != "test" else f"running {tally.tests[run.current]['name']}" if run.current in tally.tests else run.phase
-        elif reason is None and not run.finished and "sandbox_error" not in tally.flags:
-            tally.flags.add("crashed")
+            if reason == "timeout" and run.current in tally.tests:
+                tally.tests[run.current].update(outcome="failed", timeout=True, message=self._cut_short("timeout"))
+            return None
+        # test_timeout, memory, output, crashed
+        tally.flags.add(reason)
+        if reason == "crashed":
             tally.crash = (run.exit_code, run.phase, run.current)
-        if "sandbox_error" in tally.flags or "collect_error" in tally.flags:
-            pass
+        current = run.killed_test or run.current
+        if run.phase != "test" or current not in tally.tests:
+            tally.where = run.phase
+            return None
+        entry = tally.tests[current]
+        entry.update(outcome="failed", message=self._cut_short(reason, run.exit_code))
+        if reason == "test_timeout":
+            entry["timeout"] = True
+        tally.done.add(current)
+        remaining = tally.remaining()
+        if not remaining:
+            return None
+        if tally.runs <= MAX_RESTARTS and tally.student_time < self.limits.timeout_s:
+            tally.notes.append(f"after test {entry['name']} the remaining tests ran in a fresh process "
+                               f"/ 测试 {entry['name']} 之后的测试在新进程中继续运行")
+            return remaining
+        tally.flags.add("timeout" if tally.student_time >= self.limits.timeout_s else "restarts")
         return None
+
+    def _cut_short(self, reason: str, code: int | None = None) -> str:
+        limits = self.limits
+        return {
+            "test_timeout": f"this test did not finish within {limits.test_timeout_s:g} s and was stopped "
+                            f"/ 该测试超过 {limits.test_timeout_s:g} 秒未结束，已被终止",
+            "timeout": f"the submission's time ({limits.timeout_s:g} s) ran out during this test "
+                       f"/ 提交的总时间（{limits.timeout_s:g} 秒）在该测试中用完",
+            "memory": f"this test used more than {limits.memory_mb} MB of memory and was stopped "
+                      f"/ 该测试内存超过 {limits.memory_mb} MB，已被终止",
+            "output": f"this test printed more than {limits.output_mb} MB and was stopped "
+                      f"/ 该测试输出超过 {limits.output_mb} MB，已被终止",
+            "crashed": f"the test process ended during this test ({_describe_exit(code)}) "
+                       f"/ 测试进程在该测试中意外结束（{_describe_exit(code)}）",
+        }[reason]
 
     # -- the verdict -----------------------------------------------------------------------------
     def _result(self, tally: _Tally) -> SubmissionResult:
-        limits = self.limits
-        module = self.assignment.filename
+        """The submission's status (the most serious thing that happened) and its row's message."""
+        limits, module, flags = self.limits, self.assignment.filename, tally.flags
         tests = [dict(tally.tests[n]) for n in tally.order]
-        flags = tally.flags
         notes: list[str] = []
         if flags & {"sandbox_error", "collect_error", "grader_failed", "setup_timeout"}:
             status = STATUS_GRADER_ERROR
             if "grader_failed" in flags:
                 notes.append("the grading process stopped unexpectedly; grade this submission again "
-                             f"/ 评分进程意外终止，请重新评分。{getattr(self, '_death_note', '')[-300:]}")
+                             f"/ 评分进程意外终止，请重新评分 {getattr(self, '_death_note', '')[-300:]}".strip())
             if "setup_timeout" in flags:
-                notes.append("the test run did not start in time (grader problem) / 测试进程未能按时启动（评分端问题）")
+                notes.append("the test run did not start in time (a grader problem) / 测试进程未能按时启动（评分端问题）")
         elif "tampered" in flags:
             status = STATUS_TAMPERED
             for t in tests:
                 if t["outcome"] == "passed":
                     t["outcome"], t["message"] = "failed", "not credited: the run tampered with grading / 篡改评分，不计分"
             shown = "; ".join(dict.fromkeys(tally.tamper))[:600]
-            notes.append("the submission changed the grading machinery or its results channel while it ran, "
-                         f"so no test is credited ({shown}) / 提交的代码在运行时篡改了评分程序或结果通道，所有测试均不计分")
+            notes.append("the submission changed the grading machinery or its results channel while it ran, so no "
+                         f"test is credited ({shown}) / 提交的代码在运行时篡改了评分程序或结果通道，所有测试均不计分")
         elif "syntax" in flags:
             status = STATUS_SYNTAX
             notes.append(f"{module}: {tally.import_message} / {module} 有语法错误，无法导入")
-        elif flags & {"timeout", "import_timeout", "test_timeout"}:
+        elif flags & {"timeout", "import_timeout", "test_timeout", "restarts"}:
             status = STATUS_TIMEOUT
-            if "import_timeout" in flags:
-                notes.append(f"importing {module} took longer than {limits.test_timeout_s:g} s, so no test could run "
-                             f"/ 导入 {module} 超过 {limits.test_timeout_s:g} 秒，测试无法运行")
-            if "timeout" in flags:
-                notes.append(f"the submission's tests took longer than {limits.timeout_s:g} s in total; tests not "
-                             f"finished by then score 0 / 测试总时间超过 {limits.timeout_s:g} 秒，未完成的测试记 0 分")
-            slow = [t["name"] for t in tests if t.get("timeout")]
-            if slow:
-                notes.append(f"tests that ran out of time ({limits.test_timeout_s:g} s each): {', '.join(slow)} "
-                             f"/ 超时的测试：{', '.join(slow)}")
         elif "memory" in flags:
             status = STATUS_MEMORY
-            notes.append(f"the run used more than {limits.memory_mb} MB of memory and was stopped "
-                         f"({getattr(tally, 'where', '')}) / 内存超过 {limits.memory_mb} MB，运行被终止")
         elif "output" in flags:
             status = STATUS_OUTPUT
-            notes.append(f"the run printed more than {limits.output_mb} MB and was stopped "
-                         f"/ 输出超过 {limits.output_mb} MB，运行被终止")
         elif flags & {"crashed", "stalled"}:
             status = STATUS_CRASHED
-            code, phase, current = getattr(tally, "crash", (None, "", None))
-            how = _describe_exit(code)
-            where = {"importing": f"while importing {module} (e.g. exit() or os._exit() at import time)",
-                     "test": f"during test {tally.tests[current]['name']}" if current in tally.tests else "during a test",
-                     }.get(phase, f"({phase})")
-            if "stalled" in flags:
-                notes.append("the run stopped reporting between tests and was stopped / 运行在测试之间停止响应，已被终止")
-            else:
-                notes.append(f"the test process ended unexpectedly ({how}) {where}; tests that had not finished "
-                             f"score 0 / 测试进程意外结束（{how}），未完成的测试记 0 分")
         elif "import_error" in flags:
             status = STATUS_IMPORT_ERROR
-            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
         else:
             status = STATUS_GRADED
-        if status not in (STATUS_GRADED, STATUS_TAMPERED, STATUS_SYNTAX, STATUS_GRADER_ERROR) and "import_error" in flags:
-            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
+        if status not in (STATUS_GRADER_ERROR, STATUS_TAMPERED, STATUS_SYNTAX):
+            notes += self._what_happened(tally, tests)
         if flags & {"syntax", "import_timeout"}:
             reason = tally.import_message or "the module could not be imported"
             for t in tests:
@@ -673,15 +694,54 @@ class Engine:
         result.isolation = self.mode
         return result
 
+    def _what_happened(self, tally: _Tally, tests: list[dict]) -> list[str]:
+        limits, module, flags = self.limits, self.assignment.filename, tally.flags
+        where = getattr(tally, "where", "")
+        during = {"importing": f" while importing {module}", "starting": " before the tests started"}.get(where, "")
+        notes = []
+        if "import_timeout" in flags:
+            notes.append(f"importing {module} took longer than {limits.test_timeout_s:g} s, so no test could run "
+                         f"/ 导入 {module} 超过 {limits.test_timeout_s:g} 秒，测试无法运行")
+        if "import_error" in flags:
+            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
+        slow = [t["name"] for t in tests if t.get("timeout")]
+        if slow:
+            notes.append(f"tests that ran out of time ({limits.test_timeout_s:g} s each): {', '.join(slow)} "
+                         f"/ 超时的测试：{', '.join(slow)}")
+        if flags & {"timeout", "restarts"}:
+            notes.append(f"the tests took longer than {limits.timeout_s:g} s in total; tests not finished by then "
+                         f"score 0 / 测试总时间超过 {limits.timeout_s:g} 秒，未完成的测试记 0 分")
+        if "memory" in flags:
+            notes.append(f"the run used more than {limits.memory_mb} MB of memory and was stopped{during} "
+                         f"/ 内存超过 {limits.memory_mb} MB，运行被终止")
+        if "output" in flags:
+            notes.append(f"the run printed more than {limits.output_mb} MB and was stopped{during} "
+                         f"/ 输出超过 {limits.output_mb} MB，运行被终止")
+        if "stalled" in flags:
+            notes.append("the run stopped responding between tests and was stopped / 运行在测试之间停止响应，已被终止")
+        if "crashed" in flags:
+            code, phase, current = getattr(tally, "crash", (None, "", None))
+            how = _describe_exit(code)
+            if phase == "importing":
+                place = f"while importing {module} (for example exit() or os._exit() at import time)"
+            elif phase == "test" and current in tally.tests:
+                place = f"during test {tally.tests[current]['name']}"
+            else:
+                place = "between tests" if phase == "between tests" else f"({phase})"
+            notes.append(f"the test process ended unexpectedly ({how}) {place}; tests that had not finished score 0 "
+                         f"/ 测试进程意外结束（{how}），未完成的测试记 0 分")
+        return notes
+
 
 def _describe_exit(code: int | None) -> str:
     if code is None:
         return "unknown exit"
-    if code > 128:
+    signum = -code if code < 0 else code - 128 if code > 128 else 0
+    if signum:
         try:
-            return f"killed by {signal.Signals(code - 128).name}"
+            return f"killed by {signal.Signals(signum).name}"
         except ValueError:
-            return f"exit code {code}"
+            pass
     return f"exit code {code}"
 
 

@@ -3,11 +3,15 @@
 An audit hook (PEP 578; it cannot be removed once installed) refuses network sockets and any file
 access under the protected folders (the repository with its reference solutions, the submissions,
 the gradebook). It stops code written in Python; code that calls the C library itself (ctypes, an
-extension module) is not stopped. The isolated modes make these guards unnecessary.
+extension module) is not stopped, and neither is a subprocess started with a cleaned environment
+(``sitecustomize`` carries the guards into Python subprocesses that keep ``PYTHONPATH``). The
+isolated modes make these guards unnecessary.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import socket
 import sys
@@ -45,3 +49,15 @@ def install(*, protected, allowed) -> None:
             raise PermissionError(f"{target}: not readable while grading / 评分时不可访问")
 
     sys.addaudithook(hook)
+
+
+def write_sitecustomize(folder: str, *, protected, allowed) -> str:
+    """A folder whose ``sitecustomize.py`` installs the same guards in Python subprocesses."""
+    site = os.path.join(folder, ".ailit-site")
+    os.makedirs(site, exist_ok=True)
+    source = inspect.getsource(sys.modules[__name__])
+    config = json.dumps({"protected": list(protected), "allowed": list(allowed)})
+    with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as fh:
+        fh.write(source + f"\n\n_config = {config!r}\n_cfg = json.loads(_config)\n"
+                          "install(protected=_cfg['protected'], allowed=_cfg['allowed'])\n")
+    return site

@@ -147,7 +147,8 @@ def probe(mode: str, lay: Layout, timeout_s: float = 20.0) -> str | None:
                         uid = sandbox.pick_unused_uid()
                         gid = uid
                     sandbox.build_root(lay.plan, owner_uid=uid if uid is not None else os.getuid(),
-                                       owner_gid=gid if gid is not None else os.getgid(), mount_proc=True)
+                                       owner_gid=gid if gid is not None else os.getgid(),
+                                       proc_required=mode == "full")
                     sandbox.set_no_new_privs()
                     if uid is not None:
                         sandbox.become(uid, gid)

@@ -28,7 +28,8 @@ def run_hidden_tests(
         return next(iter(engine.run([task])))[1]
     limits = Limits.for_assignment(assignment, profile, timeout_s=timeout_s)
     try:
-        with Engine(assignment, profile=profile, limits=limits, extra_pytest_args=extra_pytest_args) as started:
+        with Engine(assignment, profile=profile, limits=limits, extra_pytest_args=extra_pytest_args,
+                    warm=False) as started:
             if started.collect_errors and not started.tests:
                 errors = "\n".join(e["message"] for e in started.collect_errors)
                 return SubmissionResult(student, STATUS_GRADER_ERROR, [],

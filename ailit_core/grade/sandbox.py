@@ -214,9 +214,14 @@ class Limits:
     open_files: int = 4096
 
 
-def apply_limits(limits: Limits) -> None:
+def data_segment_bytes() -> int:
+    return _status_kb("VmData") * 1024
+
+
+def apply_limits(limits: Limits, data_now: int | None = None) -> None:
+    """``data_now``: the data segment size to grow from (read it before /proc disappears)."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    data_now = _status_kb("VmData") * 1024
+    data_now = data_segment_bytes() if data_now is None else data_now
     if limits.memory_bytes:
         cap = data_now + limits.memory_bytes
         resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
@@ -301,11 +306,14 @@ def _mkfile(root: str, path: str) -> str:
     return target
 
 
-def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, mount_proc: bool) -> None:
+def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required: bool = True) -> bool:
     """In a private mount namespace: assemble the new root and pivot into it.
 
     Must run with CAP_SYS_ADMIN over the current mount namespace (real root, or inside a user
-    namespace). Afterwards ``/tmp/work`` and ``/tmp/home`` exist, owned by ``owner_uid``.
+    namespace). Afterwards ``/tmp/work`` and ``/tmp/home`` exist, owned by ``owner_uid``. Returns
+    whether ``/proc`` could be mounted: inside a user namespace the kernel refuses when the host's
+    /proc has mounts over parts of it, and the run then has no /proc rather than the host's (whose
+    other processes would be reachable).
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     # A scratch tmpfs (private to this namespace) holds the new root's mount point, so nothing is
@@ -351,8 +359,13 @@ def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, mount_proc: bo
         os.mkdir(f"{tmp}/{sub}", 0o700)
         os.chown(f"{tmp}/{sub}", owner_uid, owner_gid)
     pivot_root(root)
-    if mount_proc:
+    try:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        return True
+    except SandboxError:
+        if proc_required:
+            raise
+        return False
 
 
 def _build_dev(root: str, plan: RootPlan) -> None:
