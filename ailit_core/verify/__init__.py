@@ -37,6 +37,8 @@ def verify(assignment, *, profile: str | None = None) -> Verdict:
     if reference.max_score != FULL_MARKS:
         verdict.problems.append(f"hidden tests total {reference.max_score:g} points, not {FULL_MARKS:g}")
     for t in reference.tests:
+        if t["outcome"] == "skipped" and not t["points"]:
+            continue  # an optional 0-point check this machine cannot run (e.g. a5's real-model example)
         if t["outcome"] != "passed":
             verdict.problems.append(f"reference fails {t['name']}: {t['message'][:500]}")
     stub_source = release_files(assignment)[assignment.filename]
