@@ -190,7 +190,16 @@ def _train(folder: Path, seed: int, train_cfg: dict) -> dict:
               "final_loss": float(loss.detach())}
     model.save_pretrained(folder, safe_serialization=True)
     (folder / QUALITY_FILE).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    _make_readable(folder)
     return report
+
+
+def _make_readable(folder: Path) -> None:
+    """World-readable folder and files: the grader's sandbox reads them as another user, and both
+    the staging folder (mkdtemp) and safetensors' weight file are created owner-only."""
+    folder.chmod(0o755)
+    for path in folder.iterdir():
+        path.chmod(0o644)
 
 
 def model_dir() -> Path:

@@ -1,48 +1,67 @@
+"""a5_qa_pipeline hidden tests: the implementation under test, the tiny QA model fixture, the
+library's own pipeline over it, and single-threaded torch.
+
+The fixture model is built (once per machine, then cached) and loaded when this file is imported:
+the grader imports it in its warm parent while collecting the tests, before any run starts in its
+read-only sandbox (where the fixture folder could no longer be written), and every run inherits the
+loaded model, tokenizer and pipeline instead of paying for them again.
+"""
+
 import pytest
 import torch
 
+# Loading a model imports torch._dynamo, which rebinds torch.manual_seed; importing it here, before
+# the grader fingerprints torch, keeps that from looking like tampering by the submission.
+import torch._dynamo  # noqa: F401
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
+from transformers.utils import logging
+
+from ailit_core.models import tiny_qa
 from ailit_core.testing import implementation_fixture
 
 # The models here are tiny: one thread runs them ~15x faster than several threads fighting over a
 # shared 2-core grading machine, and the grade cannot depend on the machine's core count.
 torch.set_num_threads(1)
 
+logging.disable_progress_bar()
+logging.set_verbosity_error()
+
+# Built and loaded here, once, in the grader's warm parent: every run inherits them ready.
+TINY_DIR = tiny_qa.model_dir()
+TOKENIZER = AutoTokenizer.from_pretrained(TINY_DIR, local_files_only=True)
+MODEL = AutoModelForQuestionAnswering.from_pretrained(TINY_DIR, local_files_only=True).eval()
+# The library's own pipeline, built by the tests (not by the student's load_qa).
+LIBRARY_QA = pipeline("question-answering", model=MODEL, tokenizer=TOKENIZER, device="cpu")
+
 qa_pipeline = implementation_fixture("qa_pipeline")
 
 
-def _quiet_transformers():
-    from transformers.utils import logging
+def pytest_collection_finish(session):
+    """Resolve transformers' lazy alias modules now (``transformers.tokenization_utils_fast`` imports
+    on attribute access), so that a later walk over ``sys.modules`` reading ``__file__`` (the grader's
+    warm parent does one) does not import modules while it iterates."""
+    import sys
 
-    logging.disable_progress_bar()
-    logging.set_verbosity_error()
+    for module in list(sys.modules.values()):
+        getattr(module, "__file__", None)
 
 
 @pytest.fixture(scope="session")
 def tiny_dir():
-    """The tiny fine-tuned QA model folder (built offline once per machine, then cached)."""
-    from ailit_core.models import tiny_qa
-
-    _quiet_transformers()
-    return tiny_qa.model_dir()
+    """The tiny fine-tuned QA model folder (read-only: tests copy it before changing anything)."""
+    return TINY_DIR
 
 
 @pytest.fixture(scope="session")
-def tokenizer(tiny_dir):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(tiny_dir, local_files_only=True)
+def tokenizer():
+    return TOKENIZER
 
 
 @pytest.fixture(scope="session")
-def model(tiny_dir):
-    from transformers import AutoModelForQuestionAnswering
-
-    return AutoModelForQuestionAnswering.from_pretrained(tiny_dir, local_files_only=True).eval()
+def model():
+    return MODEL
 
 
 @pytest.fixture(scope="session")
-def library_qa(model, tokenizer):
-    """The library's own pipeline, built by the test (not by the student's load_qa)."""
-    from transformers import pipeline
-
-    return pipeline("question-answering", model=model, tokenizer=tokenizer, device="cpu")
+def library_qa():
+    return LIBRARY_QA

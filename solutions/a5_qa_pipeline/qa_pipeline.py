@@ -36,11 +36,11 @@ def load_qa(model_dir, device=None):
     只从本地文件夹加载，绝不联网下载；文件夹或文件缺失时抛出 FileNotFoundError，并写明缺少什么。
     """
     # BEGIN SOLUTION
-    # HINT: check the folder and its files yourself first (pathlib.Path.is_dir / is_file): a path
-    # that does not exist looks like a model id on the Hub to transformers, which would try to download it.
-    # 提示：先自己检查文件夹和文件是否存在；不存在的路径会被 transformers 当成 Hub 上的模型名而尝试下载。
-    # HINT: AutoTokenizer / AutoModelForQuestionAnswering .from_pretrained(folder, local_files_only=True)
-    # 提示：from_pretrained(..., local_files_only=True) 保证只读本地文件。
+    # HINT: check the folder and its files yourself first (Path.is_dir / Path.is_file, see the names above).
+    # HINT: a folder that does not exist looks like a Hub model id to transformers, which then tries to download it.
+    # 提示：先自己检查文件夹和文件是否存在；不存在的路径会被 transformers 当成 Hub 上的模型名而尝试联网下载。
+    # HINT: AutoTokenizer / AutoModelForQuestionAnswering .from_pretrained(folder, local_files_only=True), then pipeline(...).
+    # 提示：用 from_pretrained(..., local_files_only=True) 只读本地文件，再用 pipeline(...) 组装，并传入 device。
     folder = Path(model_dir).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -102,9 +102,9 @@ def best_span(start_logits, end_logits, max_answer_len: int = 15) -> tuple[int, 
     softmax(start)[s] * softmax(end)[e] 最大；返回 (s, e, 该乘积)。
     """
     # BEGIN SOLUTION
-    # HINT: torch.softmax each vector, then the outer product p_start[:, None] * p_end[None, :] holds
-    # every span's score; keep only the band s <= e <= s + max_answer_len - 1 (torch.triu / torch.tril).
-    # 提示：分别 softmax，外积得到所有区间的分数；只保留 s <= e <= s + max_answer_len - 1 的带状区域。
+    # HINT: softmax each vector; the outer product p_start[:, None] * p_end[None, :] holds every span's score.
+    # HINT: keep only the band s <= e <= s + max_answer_len - 1 (torch.triu / torch.tril), then take the argmax.
+    # 提示：分别 softmax，外积得到所有区间的分数；只保留 s <= e <= s + max_answer_len - 1 的带状区域再取最大值。
     if max_answer_len < 1:
         raise ValueError(f"max_answer_len must be at least 1, got {max_answer_len}")
     start = torch.as_tensor(start_logits, dtype=torch.float64).reshape(-1)
@@ -136,14 +136,14 @@ def extract_answer(model, tokenizer, question: str, context: str, max_answer_len
     用 best_span 选区间 → 映射回 context 的字符位置，取所有窗口中分数最高者。
     """
     # BEGIN SOLUTION
-    # HINT: tokenizer(question, context, truncation="only_second", max_length=max_seq_len,
-    # stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True, padding=True,
-    # return_tensors="pt") gives one row per window.
+    # HINT: tokenizer(question, context, truncation="only_second", max_length=max_seq_len, stride=doc_stride,
+    # HINT:     return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="pt")
+    # HINT: gives one row per window; offset_mapping holds each token's (start, end) characters in its text.
     # 提示：上面的 tokenizer 调用为每个窗口返回一行；offset_mapping 给出每个 token 在原文中的字符区间。
     # HINT: encoding.sequence_ids(i) is 0 for question tokens, 1 for context tokens, None for [CLS]/[SEP]/padding.
     # 提示：sequence_ids(i) 中问题为 0、上下文为 1、特殊符号与填充为 None——只有 1 可以被选为答案。
-    # HINT: the model does not accept offset_mapping / overflow_to_sample_mapping: remove them before model(**inputs).
-    # 提示：调用模型前要去掉 offset_mapping 和 overflow_to_sample_mapping。
+    # HINT: take offset_mapping and overflow_to_sample_mapping out before model(**inputs): they are not model inputs.
+    # 提示：调用模型前先取出 offset_mapping 和 overflow_to_sample_mapping，它们不是模型的输入。
     _require_text(question, context)
     encoding = tokenizer(question, context, truncation="only_second", max_length=max_seq_len,
                          stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
@@ -179,7 +179,9 @@ if __name__ == "__main__":
     import sys
 
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()
     # The course's local model folder, or the course package's tiny offline model.
     # 课程的本地模型文件夹；没有时使用 ailit 自带的离线小模型。
     folder = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AILIT_QA_MODEL")
