@@ -35,6 +35,8 @@ def cached_fixture(name: str, build: Callable[[Path], None]) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     try:
         build(staging)
+        # mkdtemp makes the folder 0700; graders read fixtures as another (unprivileged) user.
+        staging.chmod(0o755)
         try:
             staging.rename(target)
         except OSError:

@@ -97,3 +97,10 @@ def test_failed_download_is_explained(private_cache, monkeypatch):
     with pytest.raises(DatasetUnavailable, match="download failed") as info:
         mnist.datasets("full")
     assert "AILIT_DATA" in str(info.value)
+
+
+def test_fixture_is_readable_by_other_users():
+    """The grader reads fixtures as an unprivileged user: no 0700 folder from mkdtemp."""
+    root = mnist.fixture_root()
+    for path in [root, *root.rglob("*")]:
+        assert path.stat().st_mode & 0o005 == 0o005 if path.is_dir() else path.stat().st_mode & 0o004, path
