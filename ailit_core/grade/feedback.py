@@ -26,11 +26,12 @@ def _passed(result: SubmissionResult) -> list[dict]:
 
 
 def _why(test: dict) -> str:
+    message = test.get("message", "")
     if test["outcome"] == "not run":
-        return test.get("message") or "did not run: the run stopped before this test / 未运行：运行在此之前已终止"
+        return f"{message}\n" * bool(message) + "did not run: the run stopped before this test / 未运行：运行在此之前已终止"
     if test["outcome"] == "skipped":
-        return test.get("message") or "skipped (scores 0) / 被跳过（记 0 分）"
-    return test.get("message", "")
+        return f"{message}\n" * bool(message) + "skipped (scores 0) / 被跳过（记 0 分）"
+    return message
 
 
 def render_markdown(result: SubmissionResult, assignment_title: str) -> str:

