@@ -1,0 +1,167 @@
+"""Hidden tests for a3_resnet_stem, part 2: the data transforms (14 points).
+
+Approach: the transforms are applied to PIL images, as the torchvision datasets do, and judged by
+what comes out -- never by which classes they are made of. Test transforms must be deterministic and
+equal ToTensor + Normalize; training transforms must vary from call to call within the required
+augmentation: for MNIST, the orientation of a long ellipse (from image moments) stays within the
++-10 degree rotation; for CIFAR-10, every output must be the image shifted by at most 4 pixels with a
+constant fill, flipped or not, and both flips and large shifts must occur. CIFAR normalisation is
+accepted with any sensible per-channel mean/std (0.5 as in the course, or the dataset statistics)
+as long as training and testing use the same one.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torchvision.transforms import functional as TF
+
+N_CALLS = 40
+GRID_Y, GRID_X = np.mgrid[0:28, 0:28] + 0.5
+
+
+def as_tensor(out, shape, what):
+    assert isinstance(out, torch.Tensor), f"{what} must return a tensor (end with ToTensor/Normalize), got {type(out).__name__}"
+    assert tuple(out.shape) == shape, f"{what} gives shape {tuple(out.shape)}, expected {shape}"
+    assert out.dtype == torch.float32, f"{what} gives {out.dtype}, expected float32"
+    return out
+
+
+def random_images(mode, size, count, seed):
+    rng = np.random.default_rng(seed)
+    shape = (size, size) if mode == "L" else (size, size, 3)
+    return [Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode=mode) for _ in range(count)]
+
+
+def ellipse_image():
+    inside = ((GRID_X - 14) / 11) ** 2 + ((GRID_Y - 14) / 3.5) ** 2 <= 1
+    return Image.fromarray((inside * 255).astype(np.uint8), mode="L")
+
+
+def orientation_degrees(image):
+    """Angle of the principal axis of a 28x28 intensity image, from its second moments."""
+    w = image - image.min()
+    total = w.sum()
+    cy, cx = (w * GRID_Y).sum() / total, (w * GRID_X).sum() / total
+    mu20, mu02 = (w * (GRID_X - cx) ** 2).sum(), (w * (GRID_Y - cy) ** 2).sum()
+    mu11 = (w * (GRID_X - cx) * (GRID_Y - cy)).sum()
+    return math.degrees(0.5 * math.atan2(2 * mu11, mu20 - mu02))
+
+
+@pytest.mark.points(3)
+def test_mnist_test_transform(resnet_stem):
+    """mnist_transforms(train=False) = ToTensor + Normalize((0.5,), (0.5,)), no augmentation. / 测试集变换。"""
+    transform = resnet_stem.mnist_transforms(train=False)
+    torch.manual_seed(0)
+    for image in random_images("L", 28, 5, seed=1):
+        want = (TF.to_tensor(image) - 0.5) / 0.5
+        first = as_tensor(transform(image), (1, 28, 28), "mnist_transforms(train=False)")
+        second = transform(image)
+        assert torch.equal(first, second), (
+            "mnist_transforms(train=False) is random: augmentation belongs to training only / 测试集不做数据增强")
+        assert torch.allclose(first, want, atol=1e-6), (
+            "mnist_transforms(train=False) must be ToTensor() then Normalize((0.5,), (0.5,)) (values in [-1, 1])")
+
+
+@pytest.mark.points(4)
+def test_mnist_train_transform_rotates_up_to_10_degrees(resnet_stem):
+    """mnist_transforms(train=True): a random rotation of at most 10 degrees, then ToTensor + Normalize. / 随机旋转 ±10°。"""
+    transform = resnet_stem.mnist_transforms(train=True)
+    torch.manual_seed(0)
+    image = ellipse_image()
+    outputs = [as_tensor(transform(image), (1, 28, 28), "mnist_transforms(train=True)") for _ in range(N_CALLS)]
+    for out in outputs:
+        assert out.min() >= -1 - 1e-6 and out.max() <= 1 + 1e-6 and abs(out[0, 0, 0].item() + 1) < 1e-6, (
+            "training images must be normalised like test images: Normalize((0.5,), (0.5,)) maps black to -1")
+    assert any(not torch.equal(outputs[0], o) for o in outputs[1:]), (
+        "mnist_transforms(train=True) always gives the same tensor: add RandomRotation(10) / 训练时需要随机旋转")
+    angles = [orientation_degrees(out[0].numpy()) for out in outputs]
+    assert max(abs(a) for a in angles) <= 12.5, (
+        f"a training image was rotated by about {max(angles, key=abs):.0f} degrees; RandomRotation(10) allows +-10")
+    assert max(abs(a) for a in angles) >= 5, "the rotations are too small for RandomRotation(10)"
+
+
+def fit_normalisation(out, image):
+    """Per-channel (mean, std) such that out = (to_tensor(image) - mean) / std, or None if not affine."""
+    x = TF.to_tensor(image).double()
+    y = out.double()
+    stats = []
+    for c in range(3):
+        xc, yc = x[c].flatten(), y[c].flatten()
+        a, b = np.polyfit(xc.numpy(), yc.numpy(), 1)
+        if a <= 0 or (yc - (a * xc + b)).abs().max() > 1e-4:
+            return None
+        stats.append((-b / a, 1 / a))
+    return stats
+
+
+@pytest.mark.points(3)
+def test_cifar_test_transform(resnet_stem):
+    """cifar_transforms(train=False) = ToTensor + Normalize (one fixed per-channel mean/std), no augmentation. / 测试集变换。"""
+    transform = resnet_stem.cifar_transforms(train=False)
+    torch.manual_seed(0)
+    found = None
+    for image in random_images("RGB", 32, 4, seed=2):
+        first = as_tensor(transform(image), (3, 32, 32), "cifar_transforms(train=False)")
+        assert torch.equal(first, transform(image)), (
+            "cifar_transforms(train=False) is random: augmentation belongs to training only / 测试集不做数据增强")
+        stats = fit_normalisation(first, image)
+        assert stats is not None, (
+            "cifar_transforms(train=False) must be ToTensor() then Normalize(mean, std): the output is not a "
+            "per-channel rescaling of the image (was it cropped, flipped or jittered?)")
+        for mean, std in stats:
+            assert 0.3 <= mean <= 0.7 and 0.15 <= std <= 0.6, (
+                f"Normalize uses mean {mean:.3f}, std {std:.3f}; use (0.5, 0.5, 0.5) as in the course "
+                "(forgetting Normalize gives mean 0, std 1)")
+        assert found is None or np.allclose(found, stats, atol=1e-4), "the normalisation changes between images"
+        found = stats
+
+
+def match_crop_flip(x, u, pad=4):
+    """(flipped, dy, dx) such that u is x shifted by (dy, dx) with a constant fill and maybe flipped, else None."""
+    for flipped in (False, True):
+        v = torch.flip(u, dims=[2]) if flipped else u
+        for dy in range(-pad, pad + 1):
+            for dx in range(-pad, pad + 1):
+                # v[:, i, j] = x[:, i + dy, j + dx] where that pixel exists
+                ys, yd = slice(max(dy, 0), 32 + min(dy, 0)), slice(max(-dy, 0), 32 + min(-dy, 0))
+                xs, xd = slice(max(dx, 0), 32 + min(dx, 0)), slice(max(-dx, 0), 32 + min(-dx, 0))
+                if not torch.allclose(v[:, yd, xd], x[:, ys, xs], atol=1e-4):
+                    continue
+                border = torch.ones(32, 32, dtype=torch.bool)
+                border[yd, xd] = False
+                fill = v[:, border]
+                if fill.numel() == 0 or torch.allclose(fill, fill[:, :1].expand_as(fill), atol=1e-4):
+                    return flipped, dy, dx
+    return None
+
+
+@pytest.mark.points(4)
+def test_cifar_train_transform_crops_and_flips(resnet_stem):
+    """cifar_transforms(train=True): RandomCrop(32, padding=4) + RandomHorizontalFlip, normalised like the test transform. / 随机裁剪与水平翻转。"""
+    image = random_images("RGB", 32, 1, seed=3)[0]
+    reference = resnet_stem.cifar_transforms(train=False)(image)
+    stats = fit_normalisation(reference, image) if isinstance(reference, torch.Tensor) else None
+    assert stats is not None, "cifar_transforms(train=False) must be ToTensor() then Normalize() (see its own test)"
+    mean = torch.tensor([m for m, _ in stats], dtype=torch.float64)[:, None, None]
+    std = torch.tensor([s for _, s in stats], dtype=torch.float64)[:, None, None]
+    x = TF.to_tensor(image).double()
+
+    transform = resnet_stem.cifar_transforms(train=True)
+    torch.manual_seed(0)
+    seen = []
+    for _ in range(N_CALLS):
+        out = as_tensor(transform(image), (3, 32, 32), "cifar_transforms(train=True)")
+        match = match_crop_flip(x, out.double() * std + mean)
+        assert match is not None, (
+            "a training image is not the image shifted by at most 4 pixels (zero padding) and possibly flipped, "
+            "normalised like the test images: use RandomCrop(32, padding=4), RandomHorizontalFlip(), ToTensor(), "
+            "and the same Normalize as for testing / 训练与测试使用相同的 Normalize")
+        seen.append(match)
+    assert {f for f, _, _ in seen} == {False, True}, (
+        "no horizontal flips (or only flips) in 40 training images: add RandomHorizontalFlip() / 需要随机水平翻转")
+    shifts = {(dy, dx) for _, dy, dx in seen}
+    assert len(shifts) >= 5 and max(max(abs(dy), abs(dx)) for dy, dx in shifts) >= 3, (
+        "training images are hardly ever shifted: RandomCrop(32, padding=4) pads 4 pixels and crops at random")
