@@ -22,7 +22,7 @@ from a4_support import (INDEXED_CPU, Chooser, GradProbe, InputTypeProbe, bn_drop
 CPU = torch.device("cpu")
 
 
-def bn_problem(seed, n=23, d=6, c=4):
+def bn_problem(seed, n=25, d=6, c=4):
     gen = torch.Generator().manual_seed(seed + 100)
     X = torch.randn(n, d, generator=gen) * 1.5
     y = torch.randint(0, c, (n,), generator=gen)
@@ -48,10 +48,15 @@ def test_evaluate_uses_eval_mode(eval_loop, seed):
         assert torch.equal(value, after[name]), (
             f"evaluate changed the BatchNorm buffer {name}: the model ran in train mode. Call model.eval() "
             f"before evaluating / BatchNorm 的统计量被修改：评估前要调用 model.eval()")
-    assert torch.equal(as_matrix(result["confusion_matrix"]), expected["confusion_matrix"]), (
+    # Either orientation of the matrix is accepted here (the orientation has its own test), and 25
+    # samples in batches of 5 make every way of averaging the loss agree: only the mode matters.
+    confusion = as_matrix(result["confusion_matrix"])
+    expected_confusion = expected["confusion_matrix"]
+    assert torch.equal(confusion, expected_confusion) or torch.equal(confusion.T, expected_confusion), (
         "predictions differ from the model's eval-mode predictions (Dropout/BatchNorm in train mode?) "
         "/ 预测结果与 eval 模式下不一致")
-    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-4), "loss differs from eval mode"
+    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-4), (
+        "the loss differs from the eval-mode loss (Dropout/BatchNorm in train mode?) / 损失与 eval 模式下不一致")
 
 
 @pytest.mark.points(6)
@@ -60,7 +65,7 @@ def test_evaluate_restores_previous_mode(eval_loop, start_in_train_mode):
     """After evaluate the model is back in the mode it had before (train stays train, eval stays eval). / 评估后恢复原来的模式。"""
     model, X, y = bn_problem(3)
     model.train(start_in_train_mode)
-    eval_loop.evaluate(model, plain_loader(X, y, 8), CPU)
+    eval_loop.evaluate(model, plain_loader(X, y, 7), CPU)
     wanted = "train" if start_in_train_mode else "eval"
     assert modes(model) == [start_in_train_mode] * len(modes(model)), (
         f"the model was in {wanted} mode before evaluate and is not after it: remember model.training and "
@@ -111,7 +116,7 @@ def test_evaluate_loss_is_sample_weighted(eval_loop, criterion_name):
 def test_evaluate_loss_is_none_without_criterion(eval_loop):
     """Without a criterion, "loss" is None. / 没有 criterion 时 loss 为 None。"""
     model, X, y = bn_problem(4)
-    result = eval_loop.evaluate(model, plain_loader(X, y, 8), CPU)
+    result = eval_loop.evaluate(model, plain_loader(X, y, 7), CPU)
     assert "loss" in result and result["loss"] is None, "without a criterion the result's \"loss\" must be None"
 
 
@@ -178,7 +183,7 @@ def test_evaluate_accuracy_num_samples_and_types(eval_loop):
         f"num_samples must be an int, got {type(result['num_samples']).__name__}")
     assert isinstance(result["per_class_accuracy"], list), "per_class_accuracy must be a list of floats"
     assert result["num_samples"] == 19, f"num_samples is {result['num_samples']}, the loader holds 19 samples"
-    assert math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-9), (
+    assert math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-6), (
         f"accuracy {result['accuracy']:.4f}, expected {expected['accuracy']:.4f} (correct predictions / all samples)")
 
 

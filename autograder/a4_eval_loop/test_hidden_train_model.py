@@ -46,10 +46,10 @@ def epoch_name(epoch, last):
 
 
 @pytest.mark.points(8)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_train_model_returns_best_weights(eval_loop, seed):
+@pytest.mark.parametrize("seed, switch_after", [(0, 2), (1, 3)], ids=["peak_at_2", "peak_at_4"])
+def test_train_model_returns_best_weights(eval_loop, seed, switch_after):
     """The returned model holds the parameters of the epoch with the highest validation accuracy, not the last epoch's. / 返回验证准确率最高那一轮的参数。"""
-    scenario = Scenario(seed=seed)
+    scenario = Scenario(seed=seed, switch_after=switch_after)
     (model, _), _, _ = run(eval_loop, scenario)
     states, history = scenario.oracle()
     best = best_epoch(history)
