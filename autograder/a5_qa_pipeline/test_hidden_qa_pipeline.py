@@ -351,6 +351,7 @@ def test_exact_match_on_generated_questions(qa_pipeline, model, tokenizer):
 
 
 @pytest.mark.points(0)
+@pytest.mark.visibility("hidden")  # an instructor's check of the course setup, not part of a student's grade
 @pytest.mark.skipif(not REAL_MODEL, reason=(
     "set AILIT_QA_MODEL to a local copy of the course's model (uer/roberta-base-chinese-extractive-qa: "
     "config.json, weights, vocab.txt) to run the course's example on it / 设置 AILIT_QA_MODEL 指向课程模型的本地文件夹即可运行此测试"))

@@ -1,0 +1,80 @@
+"""A5 - Wang: log-space vectorised search, windows padded to max_length, pipeline from paths."""
+
+from pathlib import Path
+
+import torch
+import transformers
+from transformers import pipeline
+
+
+class ModelFolderError(FileNotFoundError):
+    pass
+
+
+REQUIRED = {
+    "config.json": ["config.json"],
+    "model weights": ["model.safetensors", "pytorch_model.bin"],
+    "tokenizer": ["tokenizer.json", "vocab.txt"],
+}
+
+
+def load_qa(model_dir, device=None):
+    root = Path(model_dir)
+    if not root.exists():
+        raise ModelFolderError(f"no such model folder: {root.resolve()}")
+    lacking = [f"{what} ({' or '.join(names)})" for what, names in REQUIRED.items()
+               if not any((root / n).exists() for n in names)]
+    if lacking:
+        raise ModelFolderError(f"model folder {root} is incomplete, missing: {'; '.join(lacking)}")
+    kwargs = {"device": device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")}
+    if int(transformers.__version__.split(".")[0]) < 5:
+        kwargs["framework"] = "pt"
+    # The folder and its files exist (checked above), so transformers reads them and never asks the Hub.
+    return pipeline("question-answering", model=str(root), tokenizer=str(root), **kwargs)
+
+
+def answer(qa, question, context):
+    if not isinstance(question, str) or question.strip() == "":
+        raise ValueError("empty question")
+    if not isinstance(context, str) or context.strip() == "":
+        raise ValueError("empty context")
+    r = qa(question=question, context=context)
+    return dict(answer=r["answer"], score=float(r["score"]), start=r["start"], end=r["end"])
+
+
+def best_span(start_logits, end_logits, max_answer_len=15):
+    ls = torch.log_softmax(torch.as_tensor(start_logits).double().flatten(), dim=-1)
+    le = torch.log_softmax(torch.as_tensor(end_logits).double().flatten(), dim=-1)
+    n = ls.shape[0]
+    idx = torch.arange(n)
+    length = idx[None, :] - idx[:, None]
+    total = ls[:, None] + le[None, :]
+    total[(length < 0) | (length >= max_answer_len)] = float("-inf")
+    flat = torch.argmax(total).item()
+    s, e = flat // n, flat % n
+    return s, e, total[s, e].exp().item()
+
+
+def extract_answer(model, tokenizer, question, context, max_answer_len=15, max_seq_len=384, doc_stride=128):
+    for name, text in (("question", question), ("context", context)):
+        if not text:
+            raise ValueError(f"{name} must not be empty")
+    features = tokenizer(question, context, max_length=max_seq_len, truncation="only_second",
+                         stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+                         padding="max_length", return_tensors="pt")
+    offsets = features.pop("offset_mapping")
+    features.pop("overflow_to_sample_mapping")
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        logits = model(**{k: v.to(device) for k, v in features.items()})
+    candidates = []
+    for w in range(offsets.shape[0]):
+        allowed = torch.tensor([sid == 1 for sid in features.sequence_ids(w)])
+        positions = allowed.nonzero().flatten()
+        s, e, p = best_span(logits.start_logits[w].cpu()[allowed], logits.end_logits[w].cpu()[allowed],
+                            max_answer_len)
+        start = int(offsets[w, positions[s], 0])
+        end = int(offsets[w, positions[e], 1])
+        candidates.append((p, start, end))
+    p, start, end = max(candidates)
+    return {"answer": context[start:end], "score": p, "start": start, "end": end}
