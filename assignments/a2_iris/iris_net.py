@@ -59,7 +59,8 @@ def load_data(test_size: float = 0.2, random_state: int = 42):
 
     分层划分（stratify）训练集与测试集；StandardScaler 只在训练集上 fit，再用同一变换处理测试集。
     """
-    # HINT: train_test_split(X, y, test_size=..., random_state=..., stratify=y); then scaler.fit_transform(X_train)
+    # HINT: train_test_split(X, y, test_size=..., random_state=..., stratify=y), then fit the scaler on X_train only:
+    # HINT: scaler.fit_transform(X_train), scaler.transform(X_test). Features -> torch.float32, labels -> torch.long.
     # 提示：先划分再标准化——测试集的信息不能泄漏到训练中；特征用 float32，标签用 long（int64）。
     raise NotImplementedError("TODO: implement this / 请在此处完成代码")
 
@@ -69,7 +70,8 @@ def train(model: nn.Module, dataloader, criterion, optimizer, device) -> float:
 
     训练一个 epoch，返回按样本数加权的平均损失（最后一个 batch 可能比较小）。
     """
-    # HINT: model.train(); for each batch: move it to `device`, optimizer.zero_grad(), forward, loss,
+    # HINT: model.train(); for each batch: move inputs and labels to `device`, optimizer.zero_grad(), forward,
+    # HINT: loss, loss.backward(), optimizer.step(); add loss.item() * batch size; divide by the number of samples.
     # 提示：每个 batch 都要先 zero_grad，否则梯度会累加；损失要乘以该 batch 的样本数再求和。
     raise NotImplementedError("TODO: implement this / 请在此处完成代码")
 
@@ -93,6 +95,7 @@ def run(num_epochs: int = 100, lr: float = 0.01, batch_size: int = 16, device=No
     完整实验：固定随机种子，选择设备，训练 num_epochs 个 epoch（每个 epoch 记录一次损失），最后在测试集上评估。
     """
     # HINT: seed_everything(seed) before creating the model and the shuffling DataLoader;
+    # HINT: device = select_device() when device is None, else torch.device(device); then model.to(device).
     # 提示：先设置随机种子，再创建模型和 DataLoader(shuffle=True)；device 为 None 时用 select_device()。
     raise NotImplementedError("TODO: implement this / 请在此处完成代码")
 
@@ -106,7 +109,8 @@ def classical_baselines(random_state: int = 42) -> dict:
 
     经典方法对比：逻辑回归（监督学习）、KMeans 聚类（无监督学习）、PCA 降到二维（用于可视化）。
     """
-    # HINT: X_scaled = StandardScaler().fit_transform(X); train_test_split(X_scaled, y, test_size=0.3,
+    # HINT: X_scaled = StandardScaler().fit_transform(X); train_test_split(X_scaled, y, test_size=0.3, ...);
+    # HINT: LogisticRegression(max_iter=200); KMeans(n_clusters=3, random_state=..., n_init=10); PCA(n_components=2).
     # 提示：三种方法都使用标准化后的数据；random_state 要传给划分和 KMeans。
     raise NotImplementedError("TODO: implement this / 请在此处完成代码")
 
