@@ -118,7 +118,7 @@ def _sentence(rng: random.Random, pool: _Pool, language: str):
 
 def _slot_value(rng: random.Random, pool: _Pool, slot: str, zh: bool) -> str:
     if slot == "y":
-        return str(rng.randint(1800, 2020))
+        return pool.take([str(year) for year in range(1800, 2021)])
     table = {"f": FIELDS_ZH, "g": FIELDS_ZH, "c": CITIES_ZH if zh else CITIES_EN, "t": THINGS_ZH if zh else THINGS_EN,
              "o": ORGS}[slot]
     return pool.take(table)
