@@ -39,6 +39,17 @@ def _is_main_guard(node: ast.stmt) -> bool:
     return "__name__" in names and "__main__" in consts
 
 
+def _extend_over_indented_comments(lines: list[str], end: int) -> int:
+    """The AST ends a block at its last statement; indented comments after it (``# END SOLUTION``
+    after a ``return``) still belong to the block."""
+    j = end
+    while j < len(lines) and (not lines[j].strip() or (lines[j][:1] in (" ", "\t") and lines[j].lstrip().startswith("#"))):
+        j += 1
+    while j > end and not lines[j - 1].strip():
+        j -= 1
+    return j
+
+
 def split_module(source: str) -> list[Chunk]:
     lines = source.splitlines()
     solution_regions(lines)  # raises on unbalanced markers
@@ -48,7 +59,7 @@ def split_module(source: str) -> list[Chunk]:
     setup_start = None
     for node in body:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-        last = node.end_lineno  # exclusive
+        last = _extend_over_indented_comments(lines, node.end_lineno)  # exclusive
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or _is_main_guard(node):
             if setup_start is not None:
                 chunks.append(Chunk("setup", tuple(lines[setup_start:pending_start])))

@@ -7,6 +7,7 @@ and for every submission runs ``run_autograder`` with the student's files in
     setup.sh, run_autograder        (at its root, as Gradescope requires)
     requirements.txt                what grading this assignment imports, with ailit's version ranges
     requirements-torch.txt          torch/torchvision from the CPU wheel index (only if needed)
+    warm/<module>.py                the released stub, graded once by setup.sh to build cached fixtures
     ailit_core/                     the grading engine, unchanged
     autograder/pytest.ini, autograder/<id>/   the hidden suite
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from ailit_core import paths
 from ailit_core.assignments import Assignment
 from ailit_core.release import hidden
+from ailit_core.release.files import release_files
 from ailit_core.release.requirements import TORCH_CPU_INDEX, requirements, requirements_text
 
 # Fixed timestamp: the same sources give a byte-identical zip.
@@ -38,7 +40,10 @@ def package_files() -> list[Path]:
                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
 
 
-def setup_sh(has_torch: bool) -> str:
+WARM_DIR = "warm"
+
+
+def setup_sh(assignment: Assignment, has_torch: bool) -> str:
     torch = (f'python3 -m pip install --no-cache-dir --index-url {TORCH_CPU_INDEX} -r requirements-torch.txt\n'
              if has_torch else "")
     return f"""#!/usr/bin/env bash
@@ -54,6 +59,10 @@ fi
 {torch}python3 -m pip install --no-cache-dir -r requirements.txt
 # Make this folder's ailit_core importable by every python3 process, whatever its environment.
 echo "$PWD" > "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ailit-autograder.pth"
+# Grade the released stub once so the hidden tests' cached fixtures (generated datasets, tiny
+# models) are built into the image rather than in every submission's run. Best effort.
+AILIT_ROOT="$PWD" MPLBACKEND=Agg python3 -m ailit_core.release.gradescope_run --assignment {assignment.id} \\
+  --submission {WARM_DIR} --results "${{TMPDIR:-/tmp}}/ailit-warm-results.json" || true
 """
 
 
@@ -77,7 +86,8 @@ def zip_members(assignment: Assignment) -> dict[str, tuple[bytes, bool]]:
     """Archive name -> (content, executable)."""
     pypi, torch_cpu = requirements(assignment)
     members = {
-        "setup.sh": (setup_sh(bool(torch_cpu)).encode(), True),
+        "setup.sh": (setup_sh(assignment, bool(torch_cpu)).encode(), True),
+        f"{WARM_DIR}/{assignment.filename}": (release_files(assignment)[assignment.filename], False),
         "run_autograder": (run_autograder(assignment).encode(), True),
         "requirements.txt": (requirements_text(pypi, f"Grading {assignment.id} (written by `ailit release --format gradescope`)").encode(), False),
     }

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 from nbformat import v4
 
+from ailit_core import assignments
 from ailit_core.assignments import Assignment
 from ailit_core.release import hidden
 from ailit_core.release.cells import TODO_RAISE, check_no_foreign_markers, readme_cells, rewrite_regions, split_module
@@ -127,7 +128,8 @@ def build_notebook(assignment: Assignment, source: str, tests: list[hidden.Hidde
 
 
 def config_text(chosen: list[Assignment]) -> str:
-    timeout = max(a.timeout_s for a in chosen) + SLOWEST_SUITE_MARGIN_S
+    # Over every landed assignment, so releasing one assignment into a course never lowers it.
+    timeout = max(a.timeout_s for a in [*chosen, *assignments.landed()]) + SLOWEST_SUITE_MARGIN_S
     return f'''"""nbgrader configuration of the ailit course folder (written by `ailit release --format nbgrader`).
 
 Run nbgrader from this folder: `nbgrader generate_assignment <id>`, then `nbgrader autograde <id>`.

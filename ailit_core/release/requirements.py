@@ -141,7 +141,9 @@ def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
     roots += sorted(p for p in assignment.hidden_tests_dir.rglob("*.py") if "__pycache__" not in p.parts)
     engine = [f for module in ENGINE_MODULES for f in _module_files(module)]
     engine += sorted(p for p in _package_root().joinpath("grade").rglob("*.py") if "__pycache__" not in p.parts)
-    names = {_distribution(n) for n in third_party_imports(roots, engine)} | set(ALWAYS)
+    local = {p.stem for folder in (assignment.hidden_tests_dir, assignment.solution_dir) for p in folder.iterdir()
+             if p.suffix == ".py" or (p / "__init__.py").is_file()}  # helper modules shipped beside the tests
+    names = {_distribution(n) for n in third_party_imports(roots, engine) - local} | set(ALWAYS)
     declared = _declared()
     pypi, torch_cpu = [], []
     for dist in sorted(names, key=_normalise):

@@ -2,7 +2,9 @@
 Gradescope's /autograder/ (setup.sh's installs replaced by this venv's python on PATH)."""
 
 import json
+import os
 import shutil
+import sys
 import stat
 import zipfile
 from pathlib import Path
@@ -75,6 +77,28 @@ def test_a1_installs_numpy_only_and_torch_comes_from_the_cpu_index(zips):
     for assignment_id in torch_ids:
         with zipfile.ZipFile(zips[assignment_id]) as archive:
             assert "--index-url https://download.pytorch.org/whl/cpu" in archive.read("setup.sh").decode()
+
+
+def test_setup_sh_installs_then_warms_the_fixture_cache(zips, tmp_path):
+    """setup.sh with pip replaced by a logger (no network here): it installs the CPU torch wheels
+    first when needed, the rest from PyPI, makes ailit_core importable and grades the stub once."""
+    root = unpack(zips[A1.id], tmp_path / "autograder")
+    fake_bin, site = tmp_path / "bin", tmp_path / "site"
+    fake_bin.mkdir()
+    site.mkdir()
+    log = tmp_path / "pip.log"
+    (fake_bin / "python3").write_text(
+        "#!/usr/bin/env bash\n"
+        f'if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then echo "$@" >> {log}; exit 0; fi\n'
+        f'if [ "$1" = "-c" ]; then echo {site}; exit 0; fi\n'
+        f'exec {sys.executable} "$@"\n')
+    (fake_bin / "python3").chmod(0o755)
+    run(["bash", str(root / "source" / "setup.sh")], cwd=root, AILIT_GRADESCOPE_ROOT=str(root), TMPDIR=str(tmp_path),
+        PATH=f"{fake_bin}:{os.environ['PATH']}")
+    assert "install --no-cache-dir -r requirements.txt" in log.read_text()
+    assert (site / "ailit-autograder.pth").read_text().strip() == str(root / "source")
+    warm = json.loads((tmp_path / "ailit-warm-results.json").read_text())
+    assert warm["score"] == 0 and warm["tests"], "the stub was graded"
 
 
 def test_the_zip_is_reproducible(tmp_path):
