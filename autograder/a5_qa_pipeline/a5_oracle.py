@@ -131,7 +131,10 @@ class ScriptedQA(nn.Module):
     def __init__(self, tokenizer, start_boost=None, end_boost=None, *, question_boost=0.0, special_boost=0.0,
                  seed=0, scale=1.0):
         super().__init__()
+        from transformers import BertConfig
+
         vocab = len(tokenizer)
+        self.config = BertConfig(vocab_size=vocab, max_position_embeddings=512)  # for code that reads model.config
         g = torch.Generator().manual_seed(seed)
         base_start = torch.randn(vocab, generator=g) * scale
         base_end = torch.randn(vocab, generator=g) * scale
