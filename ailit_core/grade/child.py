@@ -1,17 +1,19 @@
 """One submission's test run, in the processes the warm parent forks for it.
 
+The warm parent (``zygote``) has already started pytest and collected the hidden tests; it forks
+from inside pytest's run loop, so a run starts with the session ready and only runs the tests.
 Two processes per run:
 
-- the *keeper* (forked by the warm parent): starts a session, reads the job (settings and the
-  module's bytes) from its pipe, enters the new namespaces and forks the runner, then only waits
-  and passes the runner's fate on as its exit status;
-- the *runner* (PID 1 of the new PID namespace in the isolated modes): runs ``pytest.main`` over
-  the hidden tests, already imported by the warm parent, with ``RunReporter`` as a plugin.
+- the *keeper*: starts a process session, reads the job (settings and the module's bytes) from
+  its pipe, enters the new namespaces and forks the runner, then only waits and passes the
+  runner's fate on as its exit status;
+- the *runner* (PID 1 of the new PID namespace in the isolated modes): returns into pytest's run
+  loop with ``RunReporter`` registered as a plugin.
 
-``RunReporter`` locks the run down after collection and before any student code runs (the hidden
-test files have been read by then): it builds the minimal root, drops privileges, applies limits,
-fingerprints the grading machinery, imports the student's module under a time limit and then
-streams every test's outcome to the grader as it finishes (``channel``).
+``RunReporter.begin`` locks the run down before any student code runs (the hidden test files have
+been read by then): it builds the minimal root, drops privileges, applies limits, fingerprints the
+grading machinery, imports the student's module under a time limit, and then streams every test's
+outcome to the grader as it finishes (``channel``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 
 import pytest
 
@@ -71,8 +74,19 @@ def _close_fds_except(keep: set[int]) -> None:
                 pass
 
 
-def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: bool = True) -> None:
-    """Entry point of the forked keeper; never returns."""
+@dataclass
+class RunnerStart:
+    """What the runner needs once it is back in pytest's run loop."""
+
+    job: dict
+    source: bytes
+    result_fd: int
+    out_fd: int
+    keeper_pid: int
+
+
+def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: bool = True) -> RunnerStart:
+    """Runs in the freshly forked keeper; returns only in the runner (the keeper exits here)."""
     code = 70
     try:
         if new_session:
@@ -81,6 +95,7 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: 
             sandbox.set_parent_death_signal()
         except OSError:
             pass
+        signal.set_wakeup_fd(-1)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
         job, source = read_job(job_fd)
@@ -96,7 +111,7 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: 
         keeper_pid = os.getpid()
         runner = os.fork()
         if runner == 0:
-            runner_main(prep, job, source, result_fd, out_fd, keeper_pid)
+            return RunnerStart(job, source, result_fd, out_fd, keeper_pid)
         os.close(result_fd)
         os.close(out_fd)
         while True:
@@ -113,49 +128,38 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: 
     except BaseException:
         traceback.print_exc()
         code = 70  # EX_SOFTWARE: the grader failed, not the submission
-    finally:
-        os._exit(code)
+    os._exit(code)
 
 
 def basic_workdir(tag: str) -> str:
     return os.path.join(tempfile.gettempdir(), f"ailit-run-{tag}")
 
 
-def runner_main(prep, job: dict, source: bytes, result_fd: int, out_fd: int, keeper_pid: int) -> None:
-    code = 70
+def start_runner(prep, session, start: RunnerStart):
+    """In the runner, inside pytest's run loop: set up and lock down; the hook's return value.
+
+    None lets pytest run the (selected) tests; True ends the session without running them.
+    """
     try:
-        try:
-            sandbox.set_parent_death_signal()
-        except OSError:
-            pass
-        if os.getppid() not in (keeper_pid, 0):  # 0: the keeper is outside our PID namespace
-            os._exit(70)
-        high = RESULT_FD_FLOOR + secrets.randbelow(200)
-        os.dup2(result_fd, high, inheritable=False)
-        os.close(result_fd)
-        writer = channel.Writer(high, secrets.token_hex(16))
-        writer.send("hello", pid=os.getpid(), mode=prep.mode)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.close(out_fd)
-        reporter = RunReporter(prep, job, source, writer)
-        code = pytest.main(list(prep.pytest_args), plugins=[reporter])
-        writer.send("exit", code=int(code))
-    except BaseException:
-        try:
-            traceback.print_exc()
-        except BaseException:
-            pass
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:
-            pass
-        os._exit(int(code) if isinstance(code, int) else 70)
+        sandbox.set_parent_death_signal()
+    except OSError:
+        pass
+    if os.getppid() not in (start.keeper_pid, 0):  # 0: the keeper is outside our PID namespace
+        os._exit(70)
+    high = RESULT_FD_FLOOR + secrets.randbelow(200)
+    os.dup2(start.result_fd, high, inheritable=False)
+    os.close(start.result_fd)
+    writer = channel.Writer(high, secrets.token_hex(16))
+    writer.send("hello", pid=os.getpid(), mode=prep.mode)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(start.out_fd, 1)
+    os.dup2(start.out_fd, 2)
+    os.close(start.out_fd)
+    reporter = RunReporter(prep, start.job, start.source, writer)
+    session.config.pluginmanager.register(reporter, "ailit-run-reporter")
+    return reporter.begin(session)
 
 
 def _exception_text(exc: BaseException) -> str:
@@ -175,41 +179,26 @@ class RunReporter:
         self.writer = writer
         self.state = {"snapshot": None, "tampered": False, "timed_out": None, "items": []}
 
-    # -- collection ----------------------------------------------------------------------------
-    def pytest_collection_modifyitems(self, session, config, items):
+    def begin(self, session):
+        """Select this run's tests, lock down, fingerprint, import the module (see module doc)."""
+        self.state["config"] = session.config
         only = self.job.get("only")
-        if only is None:
-            return
-        wanted = set(only)
-        keep = [item for item in items if item.nodeid in wanted]
-        dropped = [item for item in items if item.nodeid not in wanted]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
-
-    def pytest_collectreport(self, report):
-        if report.failed:
-            self.writer.send("collect_error", nodeid=report.nodeid, message=channel.clip(failure_message(report)))
-
-    def pytest_collection_finish(self, session):
+        if only is not None:
+            wanted = set(only)
+            session.items[:] = [item for item in session.items if item.nodeid in wanted]
+        session.config.option.continue_on_collection_errors = True  # the grader decides about those
         self.state["items"] = list(session.items)
         self.writer.send("collected", nodeids=[item.nodeid for item in session.items])
-
-    # -- lockdown and the student's import -----------------------------------------------------
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session):
         try:
             module_path = self.lockdown()
         except BaseException as exc:
             self.writer.send("sandbox_error", message=channel.clip(f"{type(exc).__name__}: {exc}"))
             return True
         signal.signal(signal.SIGALRM, self._on_alarm)
-        self.state["snapshot"] = self._snapshot(session)
+        self.state["snapshot"] = integrity.Snapshot.take(**self._watched(session.config))
         self.writer.send("ready")
         stop = self.import_module(module_path)
-        if not self.check(session.config, "at import"):
-            return True
-        if stop:
+        if not self.check(session.config, "at import") or stop:
             return True
         return None
 
@@ -298,13 +287,10 @@ class RunReporter:
         return dict(extra_modules=tuple(self.prep.test_modules), objects=(self, self.writer),
                     config=config, items=self.state["items"])
 
-    def _snapshot(self, session):
-        return integrity.Snapshot.take(**self._watched(session.config))
-
     def check(self, config, when: str) -> bool:
         if self.state["tampered"]:
             return False
-        changes = self.state["snapshot"].changes(**self._watched(config))
+        changes = self.state["snapshot"].changes()
         if changes:
             self.state["tampered"] = True
             self.writer.send("tamper", when=when, changes=changes[:20])
@@ -326,9 +312,9 @@ class RunReporter:
             self.state["current"] = None
 
     def pytest_runtest_logreport(self, report):
-        # Credit comes from the call phase (a setup or teardown report can only take points away),
-        # so the fingerprints are compared before each call report leaves, and at the end.
-        if report.when == "call" and not self.check(self._config(), report.nodeid):
+        # Credit comes from a passing call phase (any other report can only take points away), so
+        # the fingerprints are compared before each such report leaves, and at the end.
+        if report.when == "call" and report.passed and not self.check(self._config(), report.nodeid):
             return
         if self.state["tampered"]:
             return
@@ -340,9 +326,6 @@ class RunReporter:
         self.writer.send("report", nodeid=report.nodeid, when=report.when, outcome=report.outcome,
                          message=channel.clip(message), duration=report.duration,
                          timeout=self.state["timed_out"] == report.nodeid)
-
-    def pytest_configure(self, config):
-        self.state["config"] = config
 
     def _config(self):
         return self.state.get("config")

@@ -34,7 +34,7 @@ from ailit_core.grade.results import (
     STATUS_CRASHED, STATUS_ERROR, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_IMPORT_ERROR, STATUS_MEMORY,
     STATUS_OUTPUT, STATUS_SYNTAX, STATUS_TAMPERED, STATUS_TIMEOUT, SubmissionResult,
 )
-from ailit_core.grade.zygote import Settings, launch_args
+from ailit_core.grade.launch import Settings, launch_args
 
 GRACE_S = 3.0  # beyond a run's own per-test alarm before the engine kills it
 MEMORY_POLL_S = 0.5
@@ -184,6 +184,9 @@ class Engine:
             "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
             "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+            # Only the plugins the grader names: scanning installed packages for more costs every run
+            # time, and a stray plugin could change what a hidden test does.
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         })
         if self.profile:
             env["AILIT_PROFILE"] = self.profile

@@ -1,26 +1,26 @@
-"""The warm parent: imports what an assignment's runs need once, then forks one run per request.
+"""The warm parent: imports what an assignment's runs need once, collects the hidden tests once,
+then forks one run per request from inside pytest's run loop.
 
 Started by the grader (``launch_args``: ``python -c ... SETTINGS FD``) with a socket for requests.
-At start it
-
-1. imports pytest, numpy and every library the released stub imports (torch, torchvision,
-   transformers...), so a batch pays those imports once instead of once per submission;
-2. collects the hidden tests itself, before any student code exists, and sends the grader that
-   *trusted* list (node ids, points, descriptions, visibility): a run can only report outcomes for
-   these tests, and a test it never reports scores 0;
-3. works out the isolation mode and the read-only root a run will see (``sandbox``).
+It imports pytest, numpy and every library the released stub imports (torch, torchvision,
+transformers...), then starts ``pytest.main`` over the hidden tests with ``Server`` as a plugin.
+Collection happens here, before any student code exists: the grader gets that *trusted* list
+(node ids, points, descriptions, visibility); a run can only report outcomes for these tests, and
+a test it never reports scores 0. In ``pytest_runtestloop`` the server works out the isolation
+mode and the read-only root a run will see (``isolation``), answers the grader, and forks a run per
+request; each run continues pytest's session from there (``child``), so it pays neither the
+imports nor pytest's start-up and collection.
 
 It never holds a submission: each run's module bytes travel on a pipe straight from the grader to
 the forked child, so no submission's code lingers in memory that later runs inherit.
 
-``--once`` (no fork available, or ``AILIT_GRADE_START=spawn``): prepare, then act as one run's keeper.
+``--once`` (no fork available, or ``AILIT_GRADE_START=spawn``): the same, then act as one run's keeper.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
-import io
 import json
 import os
 import select
@@ -30,9 +30,12 @@ import sys
 import time
 import traceback
 from collections import Counter
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+
+from ailit_core.grade.launch import Settings, launch_args
 
 # Libraries students import on top of the stub's (plotting is common in course code).
 COMMON_IMPORTS = ("numpy", "matplotlib", "matplotlib.pyplot")
@@ -41,26 +44,6 @@ PASSED_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "CUDA_VISIBLE
               "NVIDIA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "TORCH_HOME", "HF_HOME", "AILIT_PROFILE")
 PASSED_PREFIXES = ("LC_",)
-
-
-@dataclass
-class Settings:
-    """What the grader tells the warm parent (JSON on the command line)."""
-
-    assignment_id: str
-    profile: str | None = None
-    extra_pytest_args: list[str] = field(default_factory=list)
-    mode: str | None = None  # forced isolation mode; None = best available
-    hide: list[str] = field(default_factory=list)  # more folders runs must not see (submissions, gradebook)
-    start: str = "fork"
-    warm: bool = True  # also preload what students commonly import (pays off over a batch, not for one run)
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Settings":
-        return cls(**json.loads(text))
 
 
 @dataclass
@@ -120,10 +103,29 @@ def preload(names: list[str]) -> list[str]:
     return failures
 
 
-class _Collector:
-    def __init__(self):
+def tests_of(items) -> list[dict]:
+    """The trusted test list: ``points(n)`` on a parametrized test is shared by its cases."""
+    from ailit_core.grade.plugin import describe, points_of, visibility_of
+
+    key = lambda item: (str(item.path), item.cls.__name__ if item.cls else "", getattr(item, "originalname", item.name))  # noqa: E731
+    cases = Counter(key(item) for item in items)
+    return [{"nodeid": item.nodeid, "name": item.name, "description": describe(item),
+             "points": points_of(item) / cases[key(item)], "visibility": visibility_of(item)} for item in items]
+
+
+class Server:
+    """pytest plugin of the warm parent (see the module docstring)."""
+
+    def __init__(self, settings: Settings, sock: socket.socket | None, once_fds: list[int] | None = None):
+        self.settings = settings
+        self.sock = sock
+        self.once_fds = once_fds
         self.tests: list[dict] = []
         self.errors: list[dict] = []
+        self.started = time.monotonic()
+        self.preload_seconds = 0.0
+        self.preload_failures: list[str] = []
+        self.answered = False
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -131,27 +133,28 @@ class _Collector:
             self.errors.append({"nodeid": report.nodeid, "message": failure_message(report)})
 
     def pytest_collection_finish(self, session):
-        from ailit_core.grade.plugin import describe, points_of, visibility_of
+        self.tests = tests_of(session.items)
 
-        key = lambda item: (str(item.path), item.cls.__name__ if item.cls else "", getattr(item, "originalname", item.name))  # noqa: E731
-        cases = Counter(key(item) for item in session.items)
-        for item in session.items:
-            self.tests.append({
-                "nodeid": item.nodeid, "name": item.name, "description": describe(item),
-                "points": points_of(item) / cases[key(item)], "visibility": visibility_of(item),
-            })
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        from ailit_core.grade import child
 
-
-def collect(pytest_args: list[str]) -> tuple[list[dict], list[dict]]:
-    import pytest
-
-    collector = _Collector()
-    sink = io.StringIO()
-    with redirect_stdout(sink), redirect_stderr(sink):
-        code = pytest.main([*pytest_args, "--collect-only"], plugins=[collector])
-    if code not in (0, 5) and not collector.errors:  # 5: no tests collected
-        collector.errors.append({"nodeid": "", "message": sink.getvalue()[-3000:]})
-    return collector.tests, collector.errors
+        try:
+            prep = prepare(self.settings, self)
+        except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
+            if self.sock is not None:
+                _send(self.sock, {"op": "failed", "message": f"{type(exc).__name__}: {exc}",
+                                  "trace": traceback.format_exc()[-3000:]})
+                self.answered = True
+            return True
+        self.answered = True
+        if self.once_fds is not None:
+            start = child.keeper_main(prep, *self.once_fds, new_session=False)
+        else:
+            start = serve(self.sock, prep)
+            if start is None:  # the grader is done: end the server's own session
+                return True
+        return child.start_runner(prep, session, start)
 
 
 def pytest_args_for(assignment, extra: list[str]) -> list[str]:
@@ -168,25 +171,13 @@ def pytest_args_for(assignment, extra: list[str]) -> list[str]:
     ]
 
 
-def prepare(settings: Settings) -> Prepared:
+def prepare(settings: Settings, server: Server) -> Prepared:
+    """Everything a run needs, worked out once, after collection (``Server.pytest_runtestloop``)."""
     from ailit_core import assignments, paths
     from ailit_core.data import cache
     from ailit_core.grade import isolation
 
-    sys.dont_write_bytecode = True
     assignment = assignments.get(settings.assignment_id)
-    if settings.profile:
-        os.environ["AILIT_PROFILE"] = settings.profile
-    started = time.monotonic()
-    failures = preload(["pytest", *(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path)])
-    if "torch" in sys.modules:
-        try:
-            sys.modules["torch"].set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-        except Exception:  # noqa: BLE001
-            pass
-    args = pytest_args_for(assignment, settings.extra_pytest_args)
-    tests, errors = collect(args)
-    preload_seconds = time.monotonic() - started
     hidden = str(assignment.hidden_tests_dir.resolve())
     test_modules = sorted(name for name, module in sys.modules.items()
                           if module is not None and str(getattr(module, "__file__", "") or "").startswith(hidden + os.sep))
@@ -196,7 +187,7 @@ def prepare(settings: Settings) -> Prepared:
     child_env.update({
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
         "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-        "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+        "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "AILIT_FIXTURES": str(cache.fixtures_root()), "AILIT_DATA": str(cache.data_root()),
         "AILIT_ROOT": str(paths.project_root()),
         # ailit_core for the hidden tests' own subprocesses (inside the sandbox only ailit_core is there)
@@ -204,11 +195,11 @@ def prepare(settings: Settings) -> Prepared:
     })
     child_env.setdefault("PATH", os.defpath)
     return Prepared(
-        settings=settings, module=assignment.module, filename=assignment.filename, pytest_args=args,
-        tests=tests, collect_errors=errors, test_modules=test_modules, mode=mode, mode_notes=notes,
+        settings=settings, module=assignment.module, filename=assignment.filename, pytest_args=[],
+        tests=server.tests, collect_errors=server.errors, test_modules=test_modules, mode=mode, mode_notes=notes,
         root_plan=layout.plan, drop_uid=layout.others_can_run_python, protected=layout.protected,
-        allowed_inside=layout.allowed_inside, child_env=child_env, preload_seconds=preload_seconds,
-        preload_failures=failures,
+        allowed_inside=layout.allowed_inside, child_env=child_env,
+        preload_seconds=time.monotonic() - server.started, preload_failures=server.preload_failures,
     )
 
 
@@ -216,11 +207,13 @@ def _send(sock: socket.socket, message: dict) -> None:
     sock.sendall(json.dumps(message).encode("utf-8"))
 
 
-def serve(sock: socket.socket, prep: Prepared) -> None:
+def serve(sock: socket.socket, prep: Prepared):
+    """The fork loop. Returns ``None`` when the grader is done, and a ``RunnerStart`` in each run."""
     from ailit_core.grade import sandbox
     from ailit_core.grade.child import keeper_main
 
     _send(sock, {"op": "ready", **prep.summary()})
+    server_pid = os.getpid()
     running: dict[int, str] = {}
     # A child's exit wakes the loop at once (the signal writes a byte to this pipe).
     wake_r, wake_w = os.pipe()
@@ -255,10 +248,9 @@ def serve(sock: socket.socket, prep: Prepared) -> None:
                         pid = os.fork()
                         if pid == 0:
                             sock.close()
-                            signal.set_wakeup_fd(-1)
                             os.close(wake_r)
                             os.close(wake_w)
-                            keeper_main(prep, *fds)
+                            return keeper_main(prep, *fds)
                     for fd in fds:
                         os.close(fd)
                     running[pid] = request["job"]
@@ -278,12 +270,14 @@ def serve(sock: socket.socket, prep: Prepared) -> None:
                     _send(sock, {"op": "exited", "job": job, "pid": pid,
                                  "code": os.waitstatus_to_exitcode(status)})
     finally:
-        for pid in running:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        sandbox.kill_pids(list(running))
+        if os.getpid() == server_pid:
+            for pid in running:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            sandbox.kill_pids(list(running))
+    return None
 
 
 def _spawn_keeper(prep: Prepared, fds: list[int]) -> int:
@@ -293,35 +287,54 @@ def _spawn_keeper(prep: Prepared, fds: list[int]) -> int:
     return os.posix_spawn(sys.executable, argv, dict(os.environ), setsid=True)
 
 
-def launch_args() -> list[str]:
-    """Interpreter arguments that run ``main`` (``-P``: the working folder is not put on sys.path)."""
-    flags = ["-P"] if sys.version_info >= (3, 11) else []
-    return [*flags, "-c", "import sys; from ailit_core.grade.zygote import main; sys.exit(main(sys.argv[1:]))"]
-
-
 def main(argv: list[str]) -> int:
+    from ailit_core import assignments
     from ailit_core.grade import sandbox
 
-    if argv and argv[0] == "--once":
-        settings = Settings.from_json(argv[1])
-        prep = prepare(settings)
-        from ailit_core.grade.child import keeper_main
-        keeper_main(prep, *(int(fd) for fd in argv[2:5]), new_session=False)
-        return 70
-    settings = Settings.from_json(argv[0])
-    sock = socket.socket(fileno=int(argv[1]))
+    once = bool(argv) and argv[0] == "--once"
+    settings = Settings.from_json(argv[1] if once else argv[0])
+    sock = None if once else socket.socket(fileno=int(argv[1]))
+    server_pid = os.getpid()
+    code = 1
     try:
-        sandbox.set_parent_death_signal()
-        sandbox.set_child_subreaper()
-    except OSError:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when runs stop
-    try:
-        prep = prepare(settings)
-    except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
-        _send(sock, {"op": "failed", "message": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()[-3000:]})
-        return 1
-    serve(sock, prep)
+        if not once:
+            try:
+                sandbox.set_parent_death_signal()
+                sandbox.set_child_subreaper()
+            except OSError:
+                pass
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when runs stop
+        sys.dont_write_bytecode = True
+        if settings.profile:
+            os.environ["AILIT_PROFILE"] = settings.profile
+        server = Server(settings, sock, once_fds=[int(fd) for fd in argv[2:5]] if once else None)
+        try:
+            assignment = assignments.get(settings.assignment_id)
+            server.preload_failures = preload(
+                ["pytest", *(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path)])
+            if "torch" in sys.modules:
+                try:
+                    sys.modules["torch"].set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+                except Exception:  # noqa: BLE001
+                    pass
+            code = pytest.main(pytest_args_for(assignment, settings.extra_pytest_args), plugins=[server])
+        except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
+            if os.getpid() == server_pid and sock is not None:
+                _send(sock, {"op": "failed", "message": f"{type(exc).__name__}: {exc}",
+                             "trace": traceback.format_exc()[-3000:]})
+                server.answered = True
+            else:
+                traceback.print_exc()
+    finally:
+        if os.getpid() != server_pid or once:
+            # A run ends here, with pytest's session: never fall back into the server's code.
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+            os._exit(int(code) if isinstance(code, int) else 70)
+    if sock is not None and not server.answered:  # pytest stopped before its run loop (a usage error)
+        _send(sock, {"op": "failed", "message": f"pytest ended with exit code {code} before running: "
+                     + ("; ".join(e["message"][-300:] for e in server.errors) or "see the grader's log")})
     return 0
-
-
