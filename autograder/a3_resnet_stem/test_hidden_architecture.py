@@ -86,7 +86,8 @@ def test_output_shapes(resnet_stem, case):
         check_logits(net(torch.randn(*shape)), shape[0], kwargs["num_classes"], f"{call} on {shape}")
     net.train()  # a training step works too (BatchNorm in training mode, gradients reach conv1)
     net(torch.randn(*shape)).sum().backward()
-    assert net.conv1.weight.grad is not None, f"{call}: conv1 receives no gradient"
+    assert net.conv1.weight.grad is not None, (
+        f"{call}: conv1 receives no gradient (are parameters frozen with requires_grad=False?)")
 
 
 @pytest.mark.points(5)
