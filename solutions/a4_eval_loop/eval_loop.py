@@ -288,6 +288,17 @@ def resnet50_for(num_classes: int, pretrained: bool) -> nn.Module:
     return model
 
 
+def class_names(root: Path, wnids: list[str]) -> list[str]:
+    """Readable names from words.txt ("n01443537<TAB>goldfish, Carassius auratus" -> "goldfish")."""
+    words = {}
+    path = Path(root) / "words.txt"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            wnid, _, text = line.partition("\t")
+            words[wnid] = text.split(",")[0].strip()
+    return [words.get(w) or w for w in wnids]
+
+
 def save_confusion_matrix(confusion: torch.Tensor, classes: list[str], path: Path) -> None:
     import matplotlib
 
@@ -375,6 +386,7 @@ def main(argv=None) -> dict:
                                    **loader_args),
                "val": DataLoader(val_set, shuffle=False, **loader_args)}
     classes = train_set.classes
+    names = class_names(root, classes)
     print(f"{args.profile} profile on {device}: {len(train_set)} training / {len(val_set)} validation images, "
           f"{len(classes)} classes, {epochs} epochs")
 
@@ -399,12 +411,12 @@ def main(argv=None) -> dict:
           f"{result['num_samples']} images; training took {train_seconds:.1f} s ({train_seconds / 60:.1f} min)")
     worst = sorted(range(len(classes)), key=lambda c: result["per_class_accuracy"][c])[:5]
     print("hardest classes / 最难的类别: " + ", ".join(
-        f"{classes[c]} {result['per_class_accuracy'][c]:.2f}" for c in worst))
+        f"{names[c]} {result['per_class_accuracy'][c]:.2f}" for c in worst))
 
     checkpoint = args.out / f"tiny_imagenet_{'smallnet' if fast else 'resnet50'}_epoch{epochs}.pth"
     torch.save(model.state_dict(), checkpoint)
     figure = args.out / "confusion_matrix.png"
-    save_confusion_matrix(result["confusion_matrix"], classes, figure)
+    save_confusion_matrix(result["confusion_matrix"], names, figure)
     reloaded = load_for_eval(checkpoint, new_model(pretrained=False), device)
     check = evaluate(reloaded, loaders["val"], device)
     print(f"saved {checkpoint} and {figure}; reloaded checkpoint: validation accuracy {check['accuracy']:.4f}")
