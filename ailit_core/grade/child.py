@@ -157,9 +157,23 @@ def start_runner(prep, session, start: RunnerStart):
     os.dup2(start.out_fd, 1)
     os.dup2(start.out_fd, 2)
     os.close(start.out_fd)
+    _restore_threads(prep)
     reporter = RunReporter(prep, start.job, start.source, writer)
     session.config.pluginmanager.register(reporter, "ailit-run-reporter")
     return reporter.begin(session)
+
+
+def _restore_threads(prep) -> None:
+    """The CPU threads the warm parent had after collection (a hidden suite's conftest may set
+    them); some torch builds reset a forked child's thread count."""
+    torch = sys.modules.get("torch")
+    if torch is None or not prep.torch_threads:
+        return
+    try:
+        if torch.get_num_threads() != prep.torch_threads:
+            torch.set_num_threads(prep.torch_threads)
+    except Exception:  # noqa: BLE001 - a slower run is better than no run
+        pass
 
 
 def _exception_text(exc: BaseException) -> str:
