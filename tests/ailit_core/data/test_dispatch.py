@@ -68,3 +68,14 @@ def test_training_order_is_shuffled_reproducibly_and_test_order_fixed():
     train_c, test_c = first_labels(1)
     assert torch.equal(train_a, train_b) and not torch.equal(train_a, train_c)
     assert torch.equal(test_a, test_c)
+
+
+@pytest.mark.parametrize("name", ["mnist", "cifar10", "tiny_imagenet"])
+def test_every_dataset_module_has_the_entry_point(name):
+    import importlib
+    import inspect
+
+    parameters = inspect.signature(importlib.import_module(f"ailit_core.data.{name}").datasets).parameters
+    assert list(parameters)[0] == "profile"
+    for keyword in ("train_transform", "test_transform"):
+        assert parameters[keyword].kind is inspect.Parameter.KEYWORD_ONLY and parameters[keyword].default is None
