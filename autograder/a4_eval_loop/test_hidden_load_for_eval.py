@@ -28,6 +28,14 @@ class RecordingNet(nn.Sequential):
             self.moved_to.append(torch.device(device))
         return super().to(*args, **kwargs)
 
+    def cpu(self):
+        self.moved_to.append(torch.device("cpu"))
+        return super().cpu()
+
+    def cuda(self, device=None):
+        self.moved_to.append(torch.device("cuda", device) if isinstance(device, int) else torch.device("cuda"))
+        return super().cuda(device)
+
 
 def foreign_checkpoint(path, state_dict):
     """Save ``state_dict`` as if from a GPU this machine lacks."""
