@@ -159,11 +159,17 @@ def resnet50_for(num_classes: int, pretrained: bool) -> nn.Module:
     """torchvision's ResNet-50 with a new ``num_classes`` head; ImageNet weights when ``pretrained``."""
     from torchvision import models
 
+    from ailit_core.data.common import can_reach
+
     weights = models.ResNet50_Weights.DEFAULT if pretrained else None
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
     try:
+        # torchvision's download has no timeout: on a firewalled machine it would hang, so probe first.
+        if weights is not None and not (cache / Path(weights.url).name).is_file() \
+                and not can_reach("download.pytorch.org"):
+            raise OSError(f"{Path(weights.url).name} is not in {cache} and download.pytorch.org is unreachable")
         model = models.resnet50(weights=weights)
     except (OSError, RuntimeError) as exc:  # no cached weights and no network
-        cache = Path(torch.hub.get_dir()) / "checkpoints"
         raise SystemExit(
             f"could not load the ImageNet weights of ResNet-50 ({exc}).\n"
             f"On a machine with internet run: python -c \"from torchvision import models; "
