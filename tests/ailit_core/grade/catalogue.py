@@ -178,7 +178,7 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
             _pytest.reports.TestReport.from_item_and_call = classmethod(_always_pass)
             """)},
         "register_pass_plugin": {MODULE: module("""
-            import gc, pytest
+            import gc, sys, pytest
             class _Pass:
                 @pytest.hookimpl(hookwrapper=True)
                 def pytest_runtest_makereport(self, item, call):
@@ -186,9 +186,21 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
                     report = outcome.get_result()
                     report.outcome = "passed"
                     report.longrepr = None
-            for obj in gc.get_objects():
-                if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
-                    obj.pluginmanager.register(_Pass(), "ailit-pass")
+            def _configs():
+                frame = sys._getframe()
+                while frame is not None:  # the importing code's frames hold pytest's session
+                    for value in list(frame.f_locals.values()):
+                        if type(value).__name__ == "Session":
+                            yield value.config
+                        elif type(value).__name__ == "Config":
+                            yield value
+                    frame = frame.f_back
+                for obj in gc.get_objects():
+                    if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
+                        yield obj
+            for config in _configs():
+                if not config.pluginmanager.has_plugin("ailit-pass"):
+                    config.pluginmanager.register(_Pass(), "ailit-pass")
             """)},
         "patch_oracles": {MODULE: module("""
             import sys
