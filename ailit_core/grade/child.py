@@ -237,8 +237,12 @@ class RunReporter:
         if drop_uid:
             os.chown(module_path, job["uid"], job["gid"])
         os.chmod(module_path, 0o644)
+        fixtures = private_fixtures(prep.child_env.get("AILIT_FIXTURES"), os.path.join(tmp, ".fixtures"))
+        if drop_uid:
+            os.chown(fixtures, job["uid"], job["gid"])
         os.environ.clear()
         os.environ.update(prep.child_env)
+        os.environ["AILIT_FIXTURES"] = fixtures
         os.environ.update({
             "HOME": home, "TMPDIR": tmp, "USER": STUDENT, "LOGNAME": STUDENT, "AILIT_RUN": job["tag"],
             "AILIT_IMPL": module_path, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
@@ -349,6 +353,17 @@ class RunReporter:
         if self.state["snapshot"] is not None:
             self.check(session.config, "at the end")
         self.writer.send("finish", exitstatus=int(exitstatus))
+
+
+def private_fixtures(shared: str | None, private: str) -> str:
+    """A writable fixture folder of the run's own: links to every shared fixture (read-only), and
+    room to build a missing one that only this run will see."""
+    os.makedirs(private, exist_ok=True)
+    if shared and os.path.isdir(shared):
+        for name in os.listdir(shared):
+            if not name.startswith("."):
+                os.symlink(os.path.join(shared, name), os.path.join(private, name))
+    return private
 
 
 def _under(path: str, roots) -> bool:

@@ -180,11 +180,13 @@ def prepare(settings: Settings, server: Server) -> Prepared:
     from ailit_core.grade import isolation
 
     assignment = assignments.get(settings.assignment_id)
+    fixture_notes = prebuild_fixtures(assignment)
     hidden = str(assignment.hidden_tests_dir.resolve())
     test_modules = sorted(name for name, module in sys.modules.items()
                           if module is not None and str(getattr(module, "__file__", "") or "").startswith(hidden + os.sep))
     layout = isolation.layout(assignment, hide=settings.hide)
     mode, notes = isolation.choose_mode(settings.mode, layout)
+    notes += fixture_notes
     child_env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith(PASSED_PREFIXES)}
     child_env.update({
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
@@ -204,6 +206,33 @@ def prepare(settings: Settings, server: Server) -> Prepared:
         preload_seconds=time.monotonic() - server.started, preload_failures=server.preload_failures,
         torch_threads=sys.modules["torch"].get_num_threads() if "torch" in sys.modules else 0,
     )
+
+
+def prebuild_fixtures(assignment) -> list[str]:
+    """Build, here and once, the fast-profile datasets the hidden tests mention.
+
+    A run cannot write to the shared fixture folder (it is read-only in the sandbox, so that no
+    submission can poison a dataset for the others); a fixture missing there would be rebuilt by
+    every run in its private copy. Which datasets a suite uses is read from its source text.
+    """
+    import re
+
+    from ailit_core import profiles
+    from ailit_core.data import DATASETS, cache
+
+    cache.fixtures_root().mkdir(parents=True, exist_ok=True)  # so that it exists to be shown to runs
+    if not profiles.current().is_fast:
+        return []
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
+                     for p in sorted(assignment.hidden_tests_dir.rglob("*.py")))
+    notes = []
+    for name in DATASETS:
+        if re.search(rf"\b{name}\b", text):
+            try:
+                importlib.import_module(f"ailit_core.data.{name}").fixture_root()
+            except Exception as exc:  # noqa: BLE001 - the runs will report what is missing
+                notes.append(f"fixture {name} could not be built: {type(exc).__name__}: {exc}")
+    return notes
 
 
 def _send(sock: socket.socket, message: dict) -> None:
