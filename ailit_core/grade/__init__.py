@@ -4,8 +4,18 @@ Writes ``OUT/grades.csv``, ``OUT/<student>/results.json`` (Gradescope schema), `
 ``feedback.html`` (en/zh) and ``output.txt`` per student, and ``OUT/summary.md``, ``summary.html``,
 ``histogram.png`` for the batch. How: ``batch`` (files, reuse of unchanged results), ``engine``
 (warm parent, N runs at once, deadlines, memory), ``child`` + ``sandbox`` + ``isolation`` (what a
-run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge). GRADING.md
-"Grading a batch" is the instructor's guide, with the threat model.
+run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge through files
+or a generic attack on pytest). GRADING.md "Grading a batch" is the instructor's guide.
+
+Threat model, in short. Protected by the process boundary (the isolated modes, ``sandbox``): the
+reference solutions and the rest of the repository, other students' submissions, the gradebook,
+the network, the machine's other processes, and the grader's time and memory. Protected by checks
+inside the test process (every mode, ``integrity``): the outcome of each test against patching
+pytest, pluggy, the hidden tests' helpers, numpy/torch comparisons or the results channel. Not
+protected: the hidden tests' code from a submission that reads it in memory (it runs in the same
+interpreter), and the in-process checks from code written against this package's internals or
+reaching below Python (ctypes). The ``basic`` mode (no namespaces) only guards Python-level file and
+socket access.
 """
 
 from __future__ import annotations
