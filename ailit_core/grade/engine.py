@@ -324,15 +324,20 @@ class Engine:
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
         out_r, out_w = os.pipe()
-        try:
-            self.sock.setblocking(True)
-            socket.send_fds(self.sock, [json.dumps({"op": "run", "job": run.job_id}).encode()],
-                            [job_r, result_w, out_w])
-            self.sock.setblocking(False)
-        except OSError as exc:
-            for fd in (job_r, job_w, result_r, result_w, out_r, out_w):
-                os.close(fd)
-            raise EngineError(f"the grading process stopped: {exc}") from None
+        request = [json.dumps({"op": "run", "job": run.job_id}).encode()]
+        for attempt in range(2):
+            try:
+                self.sock.setblocking(True)
+                socket.send_fds(self.sock, request, [job_r, result_w, out_w])
+                self.sock.setblocking(False)
+                break
+            except OSError as exc:
+                if attempt:
+                    for fd in (job_r, job_w, result_r, result_w, out_r, out_w):
+                        os.close(fd)
+                    raise EngineError(f"the grading process stopped: {exc}") from None
+                self._zygote_died()
+                self._restart_zygote()
         for fd in (job_r, result_w, out_w):
             os.close(fd)
         spent = tally.student_time

@@ -104,3 +104,23 @@ def test_a_changed_time_limit_regrades(tmp_path):
     first = grade.main(submissions_dir=subs, assignment_id=A1.id, out=out, quiet=True)[0]
     again = grade.main(submissions_dir=subs, assignment_id=A1.id, out=out, quiet=True, timeout_s=90)[0]
     assert again.tests_version != first.tests_version and again.graded_at >= first.graded_at
+
+
+def test_broken_hidden_tests_stop_the_batch_with_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "project"
+    shutil.copytree(paths.autograder_dir() / A1.id, root / "autograder" / A1.id)
+    shutil.copy(paths.autograder_dir() / "pytest.ini", root / "autograder" / "pytest.ini")
+    shutil.copytree(A1.release_dir, root / "assignments" / A1.id)
+    (root / "autograder" / A1.id / "test_hidden_xor_net.py").write_text("def broken(:\n", encoding="utf-8")
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    shutil.copy(A1.solution_path, subs / "alice" / MODULE)
+    env = dict(__import__("os").environ, AILIT_ROOT=str(root))
+    proc = subprocess.run([sys.executable, "-m", "ailit_core", "grade", str(subs), "-a", A1.id, "-o",
+                           str(tmp_path / "out"), "-q"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "cannot be collected" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -81,3 +81,20 @@ def test_limits_scale_with_the_profile():
     assert fast.test_timeout_s <= fast.timeout_s
     assert Limits.for_assignment(A1, None, timeout_s=7).timeout_s == 7
     os.environ.get("AILIT_PROFILE")  # the default follows the environment; nothing to assert here
+
+
+def test_a_dead_warm_parent_is_replaced_and_its_run_marked_for_regrading():
+    import signal
+
+    with Engine(A1) as engine:
+        started = []
+
+        def on_start(task):
+            started.append(task.student)
+            if len(started) == 2:
+                os.kill(engine.proc.pid, signal.SIGKILL)
+
+        got = {t.student: r for t, r in engine.run([Task(f"s{i}", reference()) for i in range(3)], on_start=on_start)}
+    assert got["s0"].status == got["s2"].status == "graded"
+    assert got["s1"].status in ("grader_error", "graded")  # the kill may land before or after the run starts
+    assert got["s2"].score == 100
