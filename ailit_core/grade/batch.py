@@ -146,7 +146,7 @@ def grade_batch(*, submissions_dir: Path, assignment_id: str, out: Path, profile
         tests = _trusted_tests(out, version)
         if tasks or (deferred and tests is None):
             engine = Engine(assignment, profile=profile, jobs=jobs, limits=limits, mode=mode,
-                            hide=[submissions_dir, out]).start()
+                            hide=[submissions_dir, out], warm=len(tasks) > 1).start()
             if engine.collect_errors or not engine.tests:
                 errors = "; ".join(e["message"].strip().splitlines()[-1] if e["message"].strip() else e["nodeid"]
                                    for e in engine.collect_errors)

@@ -70,10 +70,12 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
 
 
 def most_failed(results: list[SubmissionResult], limit: int = 10) -> list[tuple[str, str, int, int]]:
-    """(test name, description, failed by, out of) for the tests most submissions lost."""
+    """(test, description, failed by, out of) for the tests most submissions lost points on; the
+    cases of a parametrized test count as one test (failed = any case failed)."""
     ran = [r for r in results if r.tests]
-    failures = Counter(t["name"] for r in ran for t in r.tests if t["outcome"] != "passed")
-    described = {t["name"]: t.get("description", "") for r in ran for t in r.tests}
+    function = lambda name: name.split("[", 1)[0]  # noqa: E731
+    failures = Counter(name for r in ran for name in {function(t["name"]) for t in r.tests if t["outcome"] != "passed"})
+    described = {function(t["name"]): t.get("description", "") for r in ran for t in r.tests}
     return [(name, described.get(name, ""), count, len(ran)) for name, count in failures.most_common(limit)]
 
 

@@ -17,10 +17,14 @@ def test_csv_has_the_contract_columns(tmp_path):
     assert got[1]["score"] == "10" and got[1]["max_score"] == "30"
 
 
-def test_most_failed_orders_by_count():
+def test_most_failed_orders_by_count_and_groups_cases():
     rows = [result("a", outcomes=("failed", "passed")), result("b", outcomes=("failed", "failed"))]
     failed = gradebook.most_failed(rows)
     assert failed[0][0] == "test_0" and failed[0][2] == 2 and failed[0][3] == 2
+    for r in rows:
+        for t in r.tests:
+            t["name"] = "test_case[" + t["name"] + "]"
+    assert gradebook.most_failed(rows)[0][:1] + gradebook.most_failed(rows)[0][2:] == ("test_case", 2, 2)
 
 
 def test_summary_files(tmp_path):
