@@ -51,6 +51,9 @@ MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_RELATIME = 1 << 21
 MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
@@ -118,8 +121,11 @@ def bind(source, target, *, readonly: bool = True, recursive: bool = True) -> No
 
 
 def _locked_flags(path) -> int:
-    st = os.statvfs(path)
-    return (MS_NOEXEC if st.f_flag & os.ST_NOEXEC else 0)
+    """The source mount's flags that a user namespace may not drop on a remount."""
+    flag = os.statvfs(path).f_flag
+    pairs = ((os.ST_NOEXEC, MS_NOEXEC), (getattr(os, "ST_NOATIME", 1024), MS_NOATIME),
+             (getattr(os, "ST_NODIRATIME", 2048), MS_NODIRATIME), (getattr(os, "ST_RELATIME", 4096), MS_RELATIME))
+    return sum(ms for st, ms in pairs if flag & st)
 
 
 def pivot_root(new_root: str) -> None:

@@ -202,6 +202,17 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
                 if not config.pluginmanager.has_plugin("ailit-pass"):
                     config.pluginmanager.register(_Pass(), "ailit-pass")
             """)},
+        "replace_tests": {MODULE: module("""
+            import sys
+            frame = sys._getframe()
+            while frame is not None:  # pytest's session is in the importing code's frames
+                for value in list(frame.f_locals.values()):
+                    if type(value).__name__ == "Session":
+                        for item in value.items:
+                            item.runtest = lambda: None
+                            item.obj = lambda *args, **kwargs: None
+                frame = frame.f_back
+            """)},
         "patch_oracles": {MODULE: module("""
             import sys
             import numpy as np

@@ -32,7 +32,7 @@ EXPECTED = {
     "infinite_loop_at_import": {"timeout"}, "sleep_at_import": {"timeout"}, "stubborn_loop": {"timeout"},
     "memory_hog": {"memory", "import_error"}, "output_flood": {"output_limit"},
     "orphans": {"graded", "timeout"}, "forged_results": {"tampered"},
-    "patch_pytest_reports": {"tampered"}, "register_pass_plugin": {"tampered"}, "patch_oracles": {"tampered"},
+    "patch_pytest_reports": {"tampered"}, "replace_tests": {"tampered"}, "register_pass_plugin": {"tampered"}, "patch_oracles": {"tampered"},
     "find_reference": {"graded"}, "network": {"graded"},
 }
 
