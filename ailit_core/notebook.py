@@ -202,40 +202,34 @@ def _environ(**values: str):
 @contextlib.contextmanager
 def _silenced():
     """Keep everything grading prints (warnings, child processes) out of the cell's output, down to
-    the file descriptors: nbgrader scores a test cell 0 when it writes anything to stderr."""
+    the file descriptors: nbgrader scores a test cell 0 when it writes anything to stderr. Yields a
+    list that holds the captured text once the block has finished."""
     import io
     import warnings
 
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+    captured: list[str] = []
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         with contextlib.suppress(Exception):
             stream.flush()
     saved = [os.dup(1), os.dup(2)]
     buffer = io.StringIO()
-    try:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        with warnings.catch_warnings(), contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-            warnings.simplefilter("ignore")
-            yield _Log(log, buffer)
-    finally:
-        for stream in (sys.__stdout__, sys.__stderr__):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
-
-
-class _Log:
-    def __init__(self, fh, buffer):
-        self.fh, self.buffer = fh, buffer
-
-    def read(self) -> str:
-        self.fh.flush()
-        self.fh.seek(0)
-        return self.buffer.getvalue() + self.fh.read()
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
+        try:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            with warnings.catch_warnings(), contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                warnings.simplefilter("ignore")
+                yield captured
+        finally:
+            for stream in (sys.__stdout__, sys.__stderr__):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            log.seek(0)
+            captured.append(buffer.getvalue() + log.read())
 
 
 def _child_pythonpath() -> str:
@@ -268,7 +262,7 @@ def grade_source(assignment_id: str, source: str, root: Path) -> dict:
                 except Exception as exc:  # noqa: BLE001 -- reported below with what the engine printed
                     print(f"{type(exc).__name__}: {exc}")
             if not results.is_file():
-                raise NotebookGradingError(f"grading did not produce results:\n{log.read()[-3000:]}")
+                raise NotebookGradingError(f"grading did not produce results:\n{''.join(log)[-3000:]}")
             _HIDDEN_RUNS[key] = json.loads(results.read_text("utf-8"))
     return _HIDDEN_RUNS[key]
 

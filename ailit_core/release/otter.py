@@ -80,7 +80,7 @@ def config_cell(assignment: Assignment, public_files: list[str]) -> str:
 def _test_cell(function: str, call: str, *, points: float | None = None, hidden_case: bool = False) -> str:
     lines = []
     if points is not None:
-        lines += ['""" # BEGIN TEST CONFIG', f"points: {points:g}", f"hidden: {'true' if hidden_case else 'false'}",
+        lines += ['""" # BEGIN TEST CONFIG', f"points: {points!r}", f"hidden: {'true' if hidden_case else 'false'}",
                   '""" # END TEST CONFIG']
     lines += [f"def {function}(env):", "    from ailit_core import notebook", f"    {call}"]
     return "\n".join(lines)

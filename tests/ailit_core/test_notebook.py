@@ -113,3 +113,18 @@ def test_the_graded_module_imports_without_ipython_installed(tmp_path):
     code = "import sys; sys.modules['IPython'] = None; sys.path.insert(0, sys.argv[1]); import m; print(m.VALUE)"
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "3"
+
+
+def test_grading_output_never_reaches_the_cell(capfd):
+    """nbgrader scores a grade cell that wrote to stderr as 0, so grading must print nothing."""
+    import os
+    import warnings
+
+    with nb._silenced() as captured:
+        os.write(2, b"fd-level\n")
+        print("python-level", file=sys.stderr)
+        warnings.warn("a warning")
+        subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('child\\n')"], check=True)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert all(text in captured[0] for text in ("fd-level", "python-level", "child"))

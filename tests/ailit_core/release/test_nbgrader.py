@@ -118,3 +118,18 @@ def test_autograded_feedback_explains_the_failure(autograded):
     errors = [o for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") for o in c.get("outputs", [])
               if o.output_type == "error"]
     assert errors and all("NotImplementedError" in e.evalue for e in errors)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment_id", [i for i in LANDED if i != A1.id])
+def test_every_landed_notebook_grades_like_its_module(assignment_id):
+    """The source notebook's code cells, as the kernel would run them, make a module that earns
+    full marks from the hidden suite (the full nbgrader round trip above is run for a1)."""
+    from ailit_core import paths
+    from ailit_core.notebook import grade_source, module_source, notebook_cells
+
+    assignment = assignments.get(assignment_id)
+    nb = build_notebook(assignment, assignment.solution_path.read_text(encoding="utf-8"), hidden.collect(assignment),
+                        hidden.digest(assignment), [])
+    results = grade_source(assignment_id, module_source(notebook_cells(nb)), paths.project_root())
+    assert results["score"] == pytest.approx(100), results.get("output")
