@@ -176,7 +176,10 @@ class Engine:
         for s in (parent, child):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        threads = max(1, (os.cpu_count() or 1) // self.jobs)
+        # One CPU thread per run: -j uses the cores. Multi-threaded BLAS/OpenMP pools in a child
+        # forked from a warm parent ran several times slower here (and the hidden suites pin
+        # torch to one thread for reproducibility anyway). AILIT_GRADE_THREADS overrides.
+        threads = max(1, int(os.environ.get("AILIT_GRADE_THREADS") or 1))
         env = dict(os.environ)
         package_parent = str(Path(ailit_core.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)

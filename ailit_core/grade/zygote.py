@@ -92,6 +92,29 @@ def stub_imports(path: Path) -> list[str]:
     return names
 
 
+def warm_up_torch() -> None:
+    """Let torch rebind its own functions now, before runs fingerprint it.
+
+    torch replaces some of its attributes lazily: importing torch._dynamo (the first optimizer step
+    does) wraps ``torch.manual_seed``; an optimizer class gets a profiling wrapper around ``step``
+    when first instantiated. Done by a student's code, that would read as tampering.
+    """
+    import torch
+    import torch._dynamo  # noqa: F401
+
+    weight = torch.zeros(2, requires_grad=True)
+    for name in dir(torch.optim):
+        klass = getattr(torch.optim, name)
+        if isinstance(klass, type) and issubclass(klass, torch.optim.Optimizer) and klass is not torch.optim.Optimizer:
+            try:
+                optimizer = klass([weight], lr=0.01)
+                weight.sum().backward()
+                optimizer.step()
+                optimizer.zero_grad()
+            except Exception:  # noqa: BLE001 - some need extra arguments (LBFGS a closure): skip them
+                continue
+
+
 def preload(names: list[str]) -> list[str]:
     failures = []
     for name in dict.fromkeys(names):
@@ -348,6 +371,11 @@ def main(argv: list[str]) -> int:
             assignment = assignments.get(settings.assignment_id)
             server.preload_failures = preload(
                 ["pytest", *(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path)])
+            if "torch" in sys.modules:
+                try:
+                    warm_up_torch()
+                except Exception as exc:  # noqa: BLE001 - an optimisation; tamper checks stay in place
+                    server.preload_failures.append(f"torch warm-up: {type(exc).__name__}: {exc}")
             code = pytest.main(pytest_args_for(assignment, settings.extra_pytest_args), plugins=[server])
         except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
             if os.getpid() == server_pid and sock is not None:

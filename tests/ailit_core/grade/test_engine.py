@@ -98,3 +98,23 @@ def test_a_dead_warm_parent_is_replaced_and_its_run_marked_for_regrading():
     assert got["s0"].status == got["s2"].status == "graded"
     assert got["s1"].status in ("grader_error", "graded")  # the kill may land before or after the run starts
     assert got["s2"].score == 100
+
+
+def test_torch_rebinds_itself_before_runs_fingerprint_it():
+    """A submission that trains with any optimizer must not read as tampering (torch rebinds
+    ``manual_seed`` and optimizers' ``step`` lazily); the warm parent triggers that first."""
+    import subprocess
+    import sys
+
+    script = (
+        "from ailit_core.grade.zygote import warm_up_torch\n"
+        "import torch\n"
+        "warm_up_torch()\n"
+        "seed, step = torch.manual_seed, torch.optim.RMSprop.step\n"
+        "import torch._dynamo\n"
+        "w = torch.zeros(2, requires_grad=True)\n"
+        "o = torch.optim.RMSprop([w], lr=0.1); w.sum().backward(); o.step()\n"
+        "assert torch.manual_seed is seed and torch.optim.RMSprop.step is step\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
