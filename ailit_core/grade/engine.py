@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ailit_core.grade import channel, sandbox
 from ailit_core.grade.results import (
-    STATUS_CRASHED, STATUS_ERROR, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_IMPORT_ERROR, STATUS_MEMORY,
+    STATUS_CRASHED, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_IMPORT_ERROR, STATUS_MEMORY,
     STATUS_OUTPUT, STATUS_SYNTAX, STATUS_TAMPERED, STATUS_TIMEOUT, SubmissionResult,
 )
 from ailit_core.grade.launch import Settings, launch_args
@@ -116,6 +116,8 @@ class _Tally:
         self.student_time = 0.0
         self.runs = 0
         self.import_message = ""
+        self.crash: tuple = (None, "", None)  # exit code, phase, test of the last run that ended early
+        self.where = ""  # the phase a run was stopped in, when not during a test
 
     def remaining(self) -> list[str]:
         return [n for n in self.order if n not in self.done]
@@ -707,7 +709,7 @@ class Engine:
 
     def _what_happened(self, tally: _Tally, tests: list[dict]) -> list[str]:
         limits, module, flags = self.limits, self.assignment.filename, tally.flags
-        where = getattr(tally, "where", "")
+        where = tally.where
         during = {"importing": f" while importing {module}", "starting": " before the tests started"}.get(where, "")
         notes = []
         if "import_timeout" in flags:
@@ -731,7 +733,7 @@ class Engine:
         if "stalled" in flags:
             notes.append("the run stopped responding between tests and was stopped / 运行在测试之间停止响应，已被终止")
         if "crashed" in flags:
-            code, phase, current = getattr(tally, "crash", (None, "", None))
+            code, phase, current = tally.crash
             how = _describe_exit(code)
             if phase == "importing":
                 place = f"while importing {module} (for example exit() or os._exit() at import time)"
