@@ -28,6 +28,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -281,7 +282,7 @@ class RunReporter:
         self.state["timed_out"] = None
         signal.setitimer(signal.ITIMER_REAL, self.job["import_timeout"])
         try:
-            _import_file(self.prep.module, __import__("pathlib").Path(module_path))
+            _import_file(self.prep.module, Path(module_path))
             ok, message, stop = True, "", False
         except TestTimeout:
             ok, message, stop = False, f"importing {self.prep.filename} took longer than {self.job['import_timeout']:g} s", True
