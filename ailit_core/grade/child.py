@@ -252,12 +252,12 @@ class RunReporter:
             os.environ["AILIT_PROFILE"] = job["profile"]
         tempfile.tempdir = tmp
         os.chdir(workdir)
-        sandbox.set_no_new_privs()
+        _best_effort(sandbox.set_no_new_privs, required=mode != "basic")
         if drop_uid:
             sandbox.become(job["uid"], job["gid"])
         elif mode == "userns":
             sandbox.drop_capabilities()
-        sandbox.set_parent_death_signal()
+        _best_effort(sandbox.set_parent_death_signal, required=mode != "basic")
         sandbox.apply_limits(sandbox.Limits(
             memory_bytes=job["memory_bytes"],
             processes=job.get("max_processes") if drop_uid else None,
@@ -354,6 +354,15 @@ class RunReporter:
         if self.state["snapshot"] is not None:
             self.check(session.config, "at the end")
         self.writer.send("finish", exitstatus=int(exitstatus))
+
+
+def _best_effort(step, *, required: bool) -> None:
+    """Run a hardening step; outside Linux (basic mode) a missing one is skipped."""
+    try:
+        step()
+    except OSError:
+        if required:
+            raise
 
 
 def private_fixtures(shared: str | None, private: str) -> str:

@@ -145,7 +145,10 @@ def pivot_root(new_root: str) -> None:
 
 
 def prctl(option: int, value: int) -> None:
-    _check(libc().prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl({option})")
+    function = getattr(libc(), "prctl", None)
+    if function is None:  # not Linux
+        raise SandboxError(errno.ENOSYS, "prctl is not available on this system")
+    _check(function(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl({option})")
 
 
 def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
