@@ -554,12 +554,15 @@ class Engine:
     def _kill(self, run: _Run, reason: str | None) -> None:
         if run.kill_reason is None:
             run.kill_reason = reason
-        if run.pid is not None:
+        # The warm parent signals the run's process group (it alone knows the pid is still its
+        # child); the rest of the run dies with it: PID namespace, parent-death signals, sweeps.
+        if self.sock is not None and run.exit_code is None:
             try:
-                os.killpg(run.pid, signal.SIGKILL)
+                self.sock.setblocking(True)
+                self.sock.send(json.dumps({"op": "kill", "job": run.job_id}).encode())
+                self.sock.setblocking(False)
             except OSError:
                 pass
-            sandbox.kill_pids(sandbox.descendants(run.pid))
         self._sweep(run)
 
     def _sweep(self, run: _Run) -> None:

@@ -298,6 +298,19 @@ def serve(sock: socket.socket, prep: Prepared):
                 request = json.loads(data.decode("utf-8"))
                 if request.get("op") == "quit":
                     break
+                if request.get("op") == "kill":
+                    # Only the parent may signal by pid safely: until it reaps a child, that pid
+                    # (and its process group) cannot be reused by an unrelated process.
+                    for pid, job in running.items():
+                        if job == request.get("job"):
+                            for kill in (os.killpg, os.kill):
+                                try:
+                                    kill(pid, signal.SIGKILL)
+                                except OSError:
+                                    pass
+                    for fd in fds:
+                        os.close(fd)
+                    continue
                 if request.get("op") == "run" and len(fds) == 3:
                     sys.stdout.flush()
                     sys.stderr.flush()
