@@ -568,12 +568,10 @@ class Engine:
     def _sweep(self, run: _Run) -> None:
         if run.uid is not None:
             for _ in range(5):
-                pids = sandbox.processes_of_uid(run.uid)
-                if not pids:
+                if not sandbox.kill_uid(run.uid):
                     break
-                sandbox.kill_pids(pids)
         if self.mode == "basic":
-            sandbox.kill_pids(sandbox.processes_tagged(run.tag))
+            sandbox.kill_tagged(run.tag)
 
     def _is_over(self, run: _Run, now: float) -> bool:
         if run.exit_code is None:

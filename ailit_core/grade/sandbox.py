@@ -441,17 +441,29 @@ def processes_of_uid(uid: int) -> list[int]:
     return [pid for pid in _pids() if _proc_uid(pid) == uid]
 
 
+def _has_tag(pid: int, tag: str) -> bool:
+    try:
+        return f"AILIT_RUN={tag}".encode() + b"\0" in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+
+
 def processes_tagged(tag: str) -> list[int]:
     """Processes whose environment carries ``AILIT_RUN=<tag>`` (readable for our own uid only)."""
-    needle = f"AILIT_RUN={tag}".encode() + b"\0"
-    found = []
-    for pid in _pids():
-        try:
-            if needle in Path(f"/proc/{pid}/environ").read_bytes():
-                found.append(pid)
-        except OSError:
-            continue
-    return found
+    return [pid for pid in _pids() if _has_tag(pid, tag)]
+
+
+def kill_uid(uid: int) -> int:
+    """SIGKILL every process running as ``uid``; returns how many were found."""
+    pids = processes_of_uid(uid)
+    kill_pids(pids, still=lambda pid: _proc_uid(pid) == uid)
+    return len(pids)
+
+
+def kill_tagged(tag: str) -> int:
+    pids = processes_tagged(tag)
+    kill_pids(pids, still=lambda pid: _has_tag(pid, tag))
+    return len(pids)
 
 
 def private_memory_bytes(pids: list[int]) -> int:
@@ -469,9 +481,24 @@ def private_memory_bytes(pids: list[int]) -> int:
     return total
 
 
-def kill_pids(pids: list[int]) -> None:
+def kill_pids(pids: list[int], still=None) -> None:
+    """SIGKILL ``pids``. With ``still`` (pid -> bool), each is checked again through a pidfd, which
+    pins the process: a pid freed and reused by an unrelated process in between is never hit."""
     for pid in pids:
         if pid <= 1 or pid == os.getpid():
+            continue
+        if still is not None and hasattr(os, "pidfd_open"):
+            try:
+                fd = os.pidfd_open(pid)
+            except OSError:
+                continue  # gone already
+            try:
+                if still(pid):
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
             continue
         try:
             os.kill(pid, signal.SIGKILL)
