@@ -1,5 +1,5 @@
-"""The grading engine: runs submissions' hidden-test runs in a warm parent, N at a time, and turns
-what each run reports into a ``SubmissionResult``.
+"""The grading engine: runs submissions' hidden-test runs in a warm parent, N at a time, and collects
+what each run reports into a ``verdict.Tally`` that becomes its ``SubmissionResult``.
 
 The engine is the trusted side. It starts the warm parent (``zygote``), hands each run its module
 over a pipe, and watches every run from outside: the results channel (outcomes streamed test by
@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -29,18 +28,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ailit_core.grade import channel, sandbox
-from ailit_core.grade.results import (
-    STATUS_CRASHED, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_IMPORT_ERROR, STATUS_MEMORY,
-    STATUS_OUTPUT, STATUS_SYNTAX, STATUS_TAMPERED, STATUS_TIMEOUT, SubmissionResult,
-)
+from ailit_core.grade import channel, sandbox, verdict
 from ailit_core.grade.launch import Settings, launch_args
+from ailit_core.grade.results import SubmissionResult
+from ailit_core.grade.verdict import Tally
 
 GRACE_S = 3.0  # beyond a run's own per-test alarm before the engine kills it
 MEMORY_POLL_S = 0.5
 MAX_RESTARTS = 5
-OUTPUT_HEAD = 4 * 1024
-OUTPUT_TAIL = 12 * 1024
 READY_TIMEOUT_S = 900.0
 
 
@@ -75,58 +70,10 @@ class Task:
     data: dict = field(default_factory=dict)  # caller's own bookkeeping, returned untouched
 
 
-class _Output:
-    """Captured stdout/stderr: first and last bytes kept, the middle counted."""
-
-    def __init__(self):
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.total = 0
-
-    def add(self, data: bytes) -> None:
-        self.total += len(data)
-        room = OUTPUT_HEAD - len(self.head)
-        if room > 0:
-            self.head += data[:room]
-            data = data[room:]
-        if data:
-            self.tail += data
-            if len(self.tail) > OUTPUT_TAIL:
-                del self.tail[: len(self.tail) - OUTPUT_TAIL]
-
-    def text(self) -> str:
-        omitted = self.total - len(self.head) - len(self.tail)
-        middle = f"\n… [{omitted} bytes omitted] …\n" if omitted > 0 else ""
-        return (bytes(self.head).decode("utf-8", "replace") + middle + bytes(self.tail).decode("utf-8", "replace"))
-
-
-class _Tally:
-    """Everything learnt about one submission across its runs."""
-
-    def __init__(self, task: Task, tests: list[dict]):
-        self.task = task
-        self.tests = {t["nodeid"]: {**t, "outcome": "not run", "message": "", "duration": 0.0} for t in tests}
-        self.order = [t["nodeid"] for t in tests]
-        self.done: set[str] = set()
-        self.notes: list[str] = []
-        self.flags: set[str] = set()
-        self.tamper: list[str] = []
-        self.output = _Output()
-        self.started = time.monotonic()
-        self.student_time = 0.0
-        self.runs = 0
-        self.import_message = ""
-        self.crash: tuple = (None, "", None)  # exit code, phase, test of the last run that ended early
-        self.where = ""  # the phase a run was stopped in, when not during a test
-
-    def remaining(self) -> list[str]:
-        return [n for n in self.order if n not in self.done]
-
-
 class _Run:
     """One process tree running (part of) one submission's tests."""
 
-    def __init__(self, tally: _Tally, only: list[str] | None):
+    def __init__(self, tally: Tally, only: list[str] | None):
         self.tally = tally
         self.only = only
         self.job_id = secrets.token_hex(6)
@@ -277,7 +224,7 @@ class Engine:
     # -- running ---------------------------------------------------------------------------------
     def run(self, tasks, on_start=None):
         """Grade ``tasks``; yields ``(task, SubmissionResult)`` as each submission finishes."""
-        pending: deque = deque((_Tally(task, self.tests), None) for task in tasks)
+        pending: deque = deque((Tally(task, self.tests), None) for task in tasks)
         while pending or self._active:
             while pending and len(self._active) < self.jobs:
                 tally, only = pending.popleft()
@@ -319,7 +266,7 @@ class Engine:
         if self.tests != tests:
             raise EngineError("the hidden tests changed while grading")
 
-    def _launch(self, tally: _Tally, only: list[str] | None) -> None:
+    def _launch(self, tally: Tally, only: list[str] | None) -> None:
         if self.info.get("dead"):
             self._restart_zygote()
         run = _Run(tally, only)
@@ -643,120 +590,11 @@ class Engine:
         return None
 
     def _cut_short(self, reason: str, code: int | None = None) -> str:
-        limits = self.limits
-        return {
-            "test_timeout": f"this test did not finish within {limits.test_timeout_s:g} s and was stopped "
-                            f"/ 该测试超过 {limits.test_timeout_s:g} 秒未结束，已被终止",
-            "timeout": f"the submission's time ({limits.timeout_s:g} s) ran out during this test "
-                       f"/ 提交的总时间（{limits.timeout_s:g} 秒）在该测试中用完",
-            "memory": f"this test used more than {limits.memory_mb} MB of memory and was stopped "
-                      f"/ 该测试内存超过 {limits.memory_mb} MB，已被终止",
-            "output": f"this test printed more than {limits.output_mb} MB and was stopped "
-                      f"/ 该测试输出超过 {limits.output_mb} MB，已被终止",
-            "crashed": f"the test process ended during this test ({_describe_exit(code)}) "
-                       f"/ 测试进程在该测试中意外结束（{_describe_exit(code)}）",
-        }[reason]
+        return verdict.cut_short(reason, self.limits, code)
 
-    # -- the verdict -----------------------------------------------------------------------------
-    def _result(self, tally: _Tally) -> SubmissionResult:
-        """The submission's status (the most serious thing that happened) and its row's message."""
-        limits, module, flags = self.limits, self.assignment.filename, tally.flags
-        tests = [dict(tally.tests[n]) for n in tally.order]
-        notes: list[str] = []
-        if flags & {"sandbox_error", "collect_error", "grader_failed", "setup_timeout"}:
-            status = STATUS_GRADER_ERROR
-            if "grader_failed" in flags:
-                notes.append("the grading process stopped unexpectedly; grade this submission again "
-                             f"/ 评分进程意外终止，请重新评分 {getattr(self, '_death_note', '')[-300:]}".strip())
-            if "setup_timeout" in flags:
-                notes.append("the test run did not start in time (a grader problem) / 测试进程未能按时启动（评分端问题）")
-        elif "tampered" in flags:
-            status = STATUS_TAMPERED
-            for t in tests:
-                if t["outcome"] == "passed":
-                    t["outcome"], t["message"] = "failed", "not credited: the run tampered with grading / 篡改评分，不计分"
-            shown = "; ".join(dict.fromkeys(tally.tamper))[:600]
-            notes.append("the submission changed the grading machinery or its results channel while it ran, so no "
-                         f"test is credited ({shown}) / 提交的代码在运行时篡改了评分程序或结果通道，所有测试均不计分")
-        elif "syntax" in flags:
-            status = STATUS_SYNTAX
-            notes.append(f"{module}: {tally.import_message} / {module} 有语法错误，无法导入")
-        elif flags & {"timeout", "import_timeout", "test_timeout", "restarts"}:
-            status = STATUS_TIMEOUT
-        elif "memory" in flags:
-            status = STATUS_MEMORY
-        elif "output" in flags:
-            status = STATUS_OUTPUT
-        elif flags & {"crashed", "stalled"}:
-            status = STATUS_CRASHED
-        elif "import_error" in flags:
-            status = STATUS_IMPORT_ERROR
-        else:
-            status = STATUS_GRADED
-        if status not in (STATUS_GRADER_ERROR, STATUS_TAMPERED, STATUS_SYNTAX):
-            notes += self._what_happened(tally, tests)
-        if flags & {"syntax", "import_timeout"}:
-            reason = tally.import_message or "the module could not be imported"
-            for t in tests:
-                if t["outcome"] == "not run":
-                    t["outcome"], t["message"] = "failed", reason
-        notes += tally.notes
-        result = SubmissionResult(tally.task.student, status, tests, "\n".join(notes), tally.student_time,
-                                  tally.task.sha256)
-        result.output = tally.output.text()
-        result.runs = tally.runs
-        result.isolation = self.mode
-        return result
-
-    def _what_happened(self, tally: _Tally, tests: list[dict]) -> list[str]:
-        limits, module, flags = self.limits, self.assignment.filename, tally.flags
-        where = tally.where
-        during = {"importing": f" while importing {module}", "starting": " before the tests started"}.get(where, "")
-        notes = []
-        if "import_timeout" in flags:
-            notes.append(f"importing {module} took longer than {limits.test_timeout_s:g} s, so no test could run "
-                         f"/ 导入 {module} 超过 {limits.test_timeout_s:g} 秒，测试无法运行")
-        if "import_error" in flags:
-            notes.append(f"importing {module} failed: {tally.import_message} / 导入 {module} 失败")
-        slow = [t["name"] for t in tests if t.get("timeout")]
-        if slow:
-            notes.append(f"tests that ran out of time ({limits.test_timeout_s:g} s each): {', '.join(slow)} "
-                         f"/ 超时的测试：{', '.join(slow)}")
-        if flags & {"timeout", "restarts"}:
-            notes.append(f"the tests took longer than {limits.timeout_s:g} s in total; tests not finished by then "
-                         f"score 0 / 测试总时间超过 {limits.timeout_s:g} 秒，未完成的测试记 0 分")
-        if "memory" in flags:
-            notes.append(f"the run used more than {limits.memory_mb} MB of memory and was stopped{during} "
-                         f"/ 内存超过 {limits.memory_mb} MB，运行被终止")
-        if "output" in flags:
-            notes.append(f"the run printed more than {limits.output_mb} MB and was stopped{during} "
-                         f"/ 输出超过 {limits.output_mb} MB，运行被终止")
-        if "stalled" in flags:
-            notes.append("the run stopped responding between tests and was stopped / 运行在测试之间停止响应，已被终止")
-        if "crashed" in flags:
-            code, phase, current = tally.crash
-            how = _describe_exit(code)
-            if phase == "importing":
-                place = f"while importing {module} (for example exit() or os._exit() at import time)"
-            elif phase == "test" and current in tally.tests:
-                place = f"during test {tally.tests[current]['name']}"
-            else:
-                place = "between tests" if phase == "between tests" else f"({phase})"
-            notes.append(f"the test process ended unexpectedly ({how}) {place}; tests that had not finished score 0 "
-                         f"/ 测试进程意外结束（{how}），未完成的测试记 0 分")
-        return notes
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "unknown exit"
-    signum = -code if code < 0 else code - 128 if code > 128 else 0
-    if signum:
-        try:
-            return f"killed by {signal.Signals(signum).name}"
-        except ValueError:
-            pass
-    return f"exit code {code}"
+    def _result(self, tally: Tally) -> SubmissionResult:
+        return verdict.result(tally, self.limits, self.assignment.filename, self.mode,
+                              death_note=getattr(self, "_death_note", ""))
 
 
 def _write_all(fd: int, payload: bytes) -> None:
