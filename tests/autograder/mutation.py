@@ -3,15 +3,21 @@
 A mutant is the reference source with a few exact text replacements that make a realistic student
 mistake (wrong gradient sign, missing ``zero_grad``, ...), plus the names of the hidden test
 functions that must catch it. Each ``test_<id>_mutants.py`` lists its assignment's mutants and
-calls ``check_mutant`` (only the tests expected to fail are run, to keep the suite fast) and
-``check_every_test_is_killed`` (every hidden test fails on the stub and on at least one mutant).
+uses one ``MutationRunner`` for the whole file: its warm grading engines pay the assignment's
+imports (torch, transformers, fixtures) once, so a mutant costs only its tests' own time.
+
+Tests named in ``slow_tests`` (a training run, say) run in a second engine, only for the mutants
+that must be caught by them; every other mutant runs the rest of the suite.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 from ailit_core import assignments
+from ailit_core.grade.engine import Engine
 from ailit_core.grade.runner import run_hidden_tests
 from ailit_core.release.files import release_files
 
@@ -30,30 +36,81 @@ class Mutant:
         return source
 
 
-def _function_name(test_name: str) -> str:
+def function_name(test_name: str) -> str:
     return test_name.split("[", 1)[0]
 
 
-def check_mutant(assignment_id: str, mutant: Mutant) -> None:
-    assignment = assignments.get(assignment_id)
-    source = mutant.apply(assignment.solution_path.read_text(encoding="utf-8"))
-    result = run_hidden_tests(assignment, source.encode("utf-8"), student=mutant.name,
-                              extra_pytest_args=["-k", " or ".join(mutant.kills)])
-    ran = {_function_name(t["name"]) for t in result.tests}
-    failed = {_function_name(t["name"]) for t in result.tests if t["outcome"] in ("failed", "not run")}
-    missing = set(mutant.kills) - ran
-    assert not missing, f"{mutant.name}: no hidden tests named {sorted(missing)}"
-    survived = set(mutant.kills) - failed
-    assert not survived, f"{mutant.name} ({mutant.why}) passed {sorted(survived)}; those tests cannot see this bug"
+class MutationRunner:
+    """Warm engines for one assignment's mutation proofs; use as a context manager."""
 
+    def __init__(self, assignment_id: str, *, slow_tests: tuple[str, ...] = (), env: dict[str, str] | None = None):
+        self.assignment = assignments.get(assignment_id)
+        self.slow_tests = tuple(slow_tests)
+        self.env = dict(env or {})
+        self._engines: dict[bool, Engine] = {}
+        self._stack = ExitStack()
 
-def check_every_test_is_killed(assignment_id: str, mutants: list[Mutant]) -> None:
-    """Every hidden test fails on the released stub and is listed as a kill of some mutant."""
-    assignment = assignments.get(assignment_id)
-    stub = run_hidden_tests(assignment, release_files(assignment)[assignment.filename], student="stub")
-    names = {_function_name(t["name"]) for t in stub.tests}
-    assert names, f"no hidden tests collected for {assignment_id}: {stub.message}"
-    passing_on_stub = {_function_name(t["name"]) for t in stub.tests if t["outcome"] == "passed"}
-    assert not passing_on_stub, f"hidden tests that pass on the stub: {sorted(passing_on_stub)}"
-    killed = {k for m in mutants for k in m.kills}
-    assert names <= killed, f"hidden tests no mutant proves able to fail: {sorted(names - killed)}"
+    def __enter__(self) -> "MutationRunner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def _engine(self, with_slow: bool) -> Engine:
+        with_slow = with_slow or not self.slow_tests
+        if with_slow not in self._engines:
+            args = [] if with_slow else ["-k", " and ".join(f"not {t}" for t in self.slow_tests)]
+            saved = {k: os.environ.get(k) for k in self.env}
+            os.environ.update(self.env)  # the warm parent inherits them when it starts
+            try:
+                engine = Engine(self.assignment, extra_pytest_args=args)
+                self._engines[with_slow] = self._stack.enter_context(engine)
+            finally:
+                for key, value in saved.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+        return self._engines[with_slow]
+
+    @property
+    def reference(self) -> str:
+        return self.assignment.solution_path.read_text(encoding="utf-8")
+
+    def outcomes(self, source: str, student: str, *, with_slow: bool = True) -> dict[str, set[str]]:
+        """Hidden test function names by outcome (passed, failed, skipped, not run)."""
+        result = run_hidden_tests(self.assignment, source.encode("utf-8"), student=student,
+                                  engine=self._engine(with_slow))
+        assert result.tests, f"{student}: no test results ({result.status}): {result.message[:500]}"
+        by_outcome: dict[str, set[str]] = {}
+        for t in result.tests:
+            by_outcome.setdefault(t["outcome"], set()).add(function_name(t["name"]))
+        return by_outcome
+
+    def check_reference_passes(self) -> None:
+        outcomes = self.outcomes(self.reference, "reference")
+        assert set(outcomes) == {"passed"}, f"reference outcomes: {outcomes}"
+
+    def check_mutant(self, mutant: Mutant) -> None:
+        with_slow = bool(set(mutant.kills) & set(self.slow_tests))
+        outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=with_slow)
+        missing = set(mutant.kills) - set().union(*outcomes.values())
+        assert not missing, f"{mutant.name}: no hidden tests named {sorted(missing)}"
+        failed = outcomes.get("failed", set()) | outcomes.get("not run", set())
+        survived = set(mutant.kills) - failed
+        assert not survived, f"{mutant.name} ({mutant.why}) passed {sorted(survived)}; those tests cannot see this bug"
+
+    def check_every_test_is_killed(self, mutants: list[Mutant], *, may_skip: tuple[str, ...] = ()) -> None:
+        """Every hidden test fails on the released stub and is listed as a kill of some mutant.
+
+        ``may_skip``: tests this machine cannot run (a CUDA check without a GPU) are not required
+        to fail on the stub, but must still be listed as some mutant's kill.
+        """
+        stub = release_files(self.assignment)[self.assignment.filename].decode("utf-8")
+        outcomes = self.outcomes(stub, "stub")
+        names = set().union(*outcomes.values())
+        assert not outcomes.get("passed"), f"hidden tests that pass on the stub: {sorted(outcomes['passed'])}"
+        skipped = outcomes.get("skipped", set()) - set(may_skip)
+        assert not skipped, f"hidden tests skipped on the stub: {sorted(skipped)}"
+        killed = {k for m in mutants for k in m.kills}
+        assert names <= killed, f"hidden tests no mutant proves able to fail: {sorted(names - killed)}"

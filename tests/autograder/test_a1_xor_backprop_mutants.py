@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.autograder.mutation import Mutant, check_every_test_is_killed, check_mutant
+from tests.autograder.mutation import Mutant, MutationRunner
 
 ID = "a1_xor_backprop"
 
@@ -44,10 +44,20 @@ MUTANTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def runner():
+    with MutationRunner(ID) as started:
+        yield started
+
+
+def test_reference_passes_every_test(runner):
+    runner.check_reference_passes()
+
+
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_is_caught(mutant):
-    check_mutant(ID, mutant)
+def test_mutant_is_caught(runner, mutant):
+    runner.check_mutant(mutant)
 
 
-def test_every_hidden_test_fails_on_stub_and_some_mutant():
-    check_every_test_is_killed(ID, MUTANTS)
+def test_every_hidden_test_fails_on_stub_and_some_mutant(runner):
+    runner.check_every_test_is_killed(MUTANTS)

@@ -1,22 +1,13 @@
 """Each a5 hidden test fails on the stub and on at least one realistic mistake.
 
-Unlike ``mutation.check_mutant`` (one grading engine per mutant), every run here shares one warm
-engine: a5's warm parent imports transformers and loads the fixture model, ~20 s per start, so one
-start for the whole file keeps it near a minute. Each mutant runs the whole hidden suite.
-
-The engine starts with ``AILIT_QA_MODEL`` pointing at the tiny fixture model (which answers the
-course's example), so the real-model test runs too and is proved able to fail.
+The runner's engine starts with ``AILIT_QA_MODEL`` pointing at the tiny fixture model (which answers
+the course's example), so the real-model test runs too and is proved able to fail.
 """
-
-import os
 
 import pytest
 
-from ailit_core import assignments
-from ailit_core.grade.engine import Engine
-from ailit_core.grade.runner import run_hidden_tests
-from ailit_core.release.files import release_files
-from tests.autograder.mutation import Mutant
+from ailit_core.models import tiny_qa
+from tests.autograder.mutation import Mutant, MutationRunner
 
 ID = "a5_qa_pipeline"
 
@@ -113,55 +104,20 @@ MUTANTS = [
 ]
 
 
-def _function_name(test_name: str) -> str:
-    return test_name.split("[", 1)[0]
-
-
 @pytest.fixture(scope="module")
-def engine():
-    from ailit_core.models import tiny_qa
-
-    assignment = assignments.get(ID)
-    saved = os.environ.get("AILIT_QA_MODEL")
-    os.environ["AILIT_QA_MODEL"] = str(tiny_qa.model_dir())
-    try:
-        with Engine(assignment) as started:
-            yield started
-    finally:
-        if saved is None:
-            os.environ.pop("AILIT_QA_MODEL", None)
-        else:
-            os.environ["AILIT_QA_MODEL"] = saved
+def runner():
+    with MutationRunner(ID, env={"AILIT_QA_MODEL": str(tiny_qa.model_dir())}) as started:
+        yield started
 
 
-def _outcomes(engine, source: str, student: str) -> dict[str, set[str]]:
-    result = run_hidden_tests(assignments.get(ID), source.encode("utf-8"), student=student, engine=engine)
-    by_outcome: dict[str, set[str]] = {}
-    for t in result.tests:
-        by_outcome.setdefault(t["outcome"], set()).add(_function_name(t["name"]))
-    assert result.tests, f"{student}: no test results ({result.status}): {result.message[:500]}"
-    return by_outcome
-
-
-def test_reference_passes_every_test_including_the_real_model_one(engine):
-    outcomes = _outcomes(engine, assignments.get(ID).solution_path.read_text(encoding="utf-8"), "reference")
-    assert set(outcomes) == {"passed"}, f"reference outcomes: {outcomes}"
+def test_reference_passes_every_test(runner):
+    runner.check_reference_passes()
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_is_caught(engine, mutant):
-    source = mutant.apply(assignments.get(ID).solution_path.read_text(encoding="utf-8"))
-    outcomes = _outcomes(engine, source, mutant.name)
-    failed = outcomes.get("failed", set()) | outcomes.get("not run", set())
-    survived = set(mutant.kills) - failed
-    assert not survived, f"{mutant.name} ({mutant.why}) passed {sorted(survived)}; those tests cannot see this bug"
+def test_mutant_is_caught(runner, mutant):
+    runner.check_mutant(mutant)
 
 
-def test_every_hidden_test_fails_on_stub_and_some_mutant(engine):
-    assignment = assignments.get(ID)
-    outcomes = _outcomes(engine, release_files(assignment)[assignment.filename].decode("utf-8"), "stub")
-    names = set().union(*outcomes.values())
-    assert not outcomes.get("passed"), f"hidden tests that pass on the stub: {sorted(outcomes['passed'])}"
-    assert not outcomes.get("skipped"), f"hidden tests skipped even with AILIT_QA_MODEL set: {outcomes['skipped']}"
-    killed = {k for m in MUTANTS for k in m.kills}
-    assert names <= killed, f"hidden tests no mutant proves able to fail: {sorted(names - killed)}"
+def test_every_hidden_test_fails_on_stub_and_some_mutant(runner):
+    runner.check_every_test_is_killed(MUTANTS)
