@@ -2,9 +2,9 @@
 
 A mutant is the reference source with a few exact text replacements that make a realistic student
 mistake (wrong gradient sign, missing ``zero_grad``, ...), plus the names of the hidden test
-functions that must catch it. Each ``test_<id>_mutants.py`` lists its assignment's mutants and
-uses one ``MutationRunner`` for the whole file: its warm grading engines pay the assignment's
-imports (torch, transformers, fixtures) once, so a mutant costs only its tests' own time.
+functions that must catch it. ``mutants_<id>.py`` lists an assignment's mutants; ``test_mutants.py``
+checks them with one ``MutationRunner`` per assignment: its warm grading engines pay the
+assignment's imports (torch, transformers, fixtures) once, so a mutant costs only its tests' time.
 
 Tests named in ``slow_tests`` (a training run, say) run in a second engine, only for the mutants
 that must be caught by them; every other mutant runs the rest of the suite.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Callable
 
 from ailit_core import assignments
 from ailit_core.grade.engine import Engine
@@ -43,7 +44,8 @@ def function_name(test_name: str) -> str:
 class MutationRunner:
     """Warm engines for one assignment's mutation proofs; use as a context manager."""
 
-    def __init__(self, assignment_id: str, *, slow_tests: tuple[str, ...] = (), env: dict[str, str] | None = None):
+    def __init__(self, assignment_id: str, *, slow_tests: tuple[str, ...] = (),
+                 env: dict[str, str | Callable[[], str]] | None = None):
         self.assignment = assignments.get(assignment_id)
         self.slow_tests = tuple(slow_tests)
         self.env = dict(env or {})
@@ -61,7 +63,8 @@ class MutationRunner:
         if with_slow not in self._engines:
             args = [] if with_slow else ["-k", " and ".join(f"not {t}" for t in self.slow_tests)]
             saved = {k: os.environ.get(k) for k in self.env}
-            os.environ.update(self.env)  # the warm parent inherits them when it starts
+            # the warm parent inherits them when it starts; a callable builds its value only now
+            os.environ.update({k: v() if callable(v) else v for k, v in self.env.items()})
             try:
                 engine = Engine(self.assignment, extra_pytest_args=args)
                 self._engines[with_slow] = self._stack.enter_context(engine)

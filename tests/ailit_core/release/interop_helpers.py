@@ -40,10 +40,10 @@ def tool(name: str) -> str:
 
 
 def buggy_source(assignment) -> str | None:
-    """The reference with the first mutant of tests/autograder/test_<id>_mutants.py applied: a
+    """The reference with the first mutant of tests/autograder/mutants_<id>.py applied: a
     realistic mistake that loses some points but not all; None without a mutants file."""
     try:
-        module = importlib.import_module(f"tests.autograder.test_{assignment.id}_mutants")
+        module = importlib.import_module(f"tests.autograder.mutants_{assignment.id}")
     except ImportError:
         return None
     mutants = getattr(module, "MUTANTS", [])

@@ -3,11 +3,10 @@
 The short training run (``test_mnist_resnet_learns_digits``) runs only for the mutants it must catch.
 """
 
-import pytest
-
-from tests.autograder.mutation import Mutant, MutationRunner
+from tests.autograder.mutation import Mutant
 
 ID = "a3_resnet_stem"
+RUNNER_OPTIONS = dict(slow_tests=("test_mnist_resnet_learns_digits",))
 
 MNIST_CONV = "net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)"
 SMALL_CONV = "net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)"
@@ -130,22 +129,3 @@ MUTANTS = [
     Mutant("labels_not_moved", ((MOVE, "inputs = inputs.to(device)"),),
            kills=("test_train_one_epoch_train_mode_and_device",), why="labels stay on the CPU"),
 ]
-
-
-@pytest.fixture(scope="module")
-def runner():
-    with MutationRunner(ID, slow_tests=("test_mnist_resnet_learns_digits",)) as started:
-        yield started
-
-
-def test_reference_passes_every_test(runner):
-    runner.check_reference_passes()
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_is_caught(runner, mutant):
-    runner.check_mutant(mutant)
-
-
-def test_every_hidden_test_fails_on_stub_and_some_mutant(runner):
-    runner.check_every_test_is_killed(MUTANTS)

@@ -1,10 +1,9 @@
 """Each a1 hidden test fails on the stub and on at least one realistic mistake."""
 
-import pytest
-
-from tests.autograder.mutation import Mutant, MutationRunner
+from tests.autograder.mutation import Mutant
 
 ID = "a1_xor_backprop"
+RUNNER_OPTIONS: dict = {}
 
 MUTANTS = [
     Mutant("sigmoid_sign", (("1.0 / (1.0 + np.exp(-x))", "1.0 / (1.0 + np.exp(x))"),),
@@ -42,22 +41,3 @@ MUTANTS = [
     Mutant("imports_torch", (("import numpy as np\n", "import numpy as np\nimport torch\n"),),
            kills=("test_works_without_torch",), why="module imports torch"),
 ]
-
-
-@pytest.fixture(scope="module")
-def runner():
-    with MutationRunner(ID) as started:
-        yield started
-
-
-def test_reference_passes_every_test(runner):
-    runner.check_reference_passes()
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_is_caught(runner, mutant):
-    runner.check_mutant(mutant)
-
-
-def test_every_hidden_test_fails_on_stub_and_some_mutant(runner):
-    runner.check_every_test_is_killed(MUTANTS)

@@ -1,11 +1,11 @@
 """Each a4_eval_loop hidden test fails on the stub and on at least one realistic mistake."""
 
-import pytest
 import torch
 
-from tests.autograder.mutation import Mutant, MutationRunner
+from tests.autograder.mutation import Mutant
 
 ID = "a4_eval_loop"
+RUNNER_OPTIONS: dict = {}
 
 EVAL_MOVE = "                inputs, labels = inputs.to(device), labels.to(device)\n"
 TRAIN_MOVE = "            inputs, labels = inputs.to(device), labels.to(device)\n"
@@ -122,22 +122,3 @@ MUTANTS = [
     Mutant("load_not_moved", (("    model.to(device)\n    model.eval()\n    return model", "    model.eval()\n    return model"),),
            kills=("test_load_for_eval_returns_eval_model_on_device",), why="the model stays where it was"),
 ]
-
-
-@pytest.fixture(scope="module")
-def runner():
-    with MutationRunner(ID) as started:
-        yield started
-
-
-def test_reference_passes_every_test(runner):
-    runner.check_reference_passes()
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_is_caught(runner, mutant):
-    runner.check_mutant(mutant)
-
-
-def test_every_hidden_test_fails_on_stub_and_some_mutant(runner):
-    runner.check_every_test_is_killed(MUTANTS)

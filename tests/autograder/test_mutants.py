@@ -1,0 +1,53 @@
+"""Every hidden test can fail: it fails on the released stub and on at least one realistic mistake
+(the catalogues in ``mutants_<id>.py``), while the reference passes them all.
+
+The cases are one list grouped by assignment, so each assignment's warm engines start once and
+stop before the next assignment's start.
+"""
+
+import importlib
+
+import pytest
+
+from ailit_core import assignments
+from tests.autograder.mutation import MutationRunner
+
+CATALOGUES = {a.id: importlib.import_module(f"tests.autograder.mutants_{a.id}") for a in assignments.landed()}
+REFERENCE, STUB = "reference passes every test", "stub fails every test, every test killed by a mutant"
+CASES = [
+    case
+    for aid, catalogue in CATALOGUES.items()
+    for case in (
+        pytest.param(aid, REFERENCE, id=f"{aid}-reference"),
+        *(pytest.param(aid, mutant, id=f"{aid}-{mutant.name}") for mutant in catalogue.MUTANTS),
+        pytest.param(aid, STUB, id=f"{aid}-stub"),
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def runner_for():
+    current: dict[str, MutationRunner] = {}
+
+    def get(assignment_id: str) -> MutationRunner:
+        if assignment_id not in current:
+            for previous in current.values():
+                previous.__exit__(None, None, None)
+            current.clear()
+            current[assignment_id] = MutationRunner(assignment_id, **CATALOGUES[assignment_id].RUNNER_OPTIONS)
+        return current[assignment_id]
+
+    yield get
+    for runner in current.values():
+        runner.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("assignment_id, case", CASES)
+def test_hidden_tests_can_fail(runner_for, assignment_id, case):
+    runner = runner_for(assignment_id)
+    if case == REFERENCE:
+        runner.check_reference_passes()
+    elif case == STUB:
+        runner.check_every_test_is_killed(CATALOGUES[assignment_id].MUTANTS)
+    else:
+        runner.check_mutant(case)
