@@ -18,7 +18,9 @@ def _status_line(result: SubmissionResult) -> str:
 
 
 def _lost(result: SubmissionResult) -> list[dict]:
-    return [t for t in result.tests if t["outcome"] != "passed"]
+    # A skipped 0-point test (an optional check this machine cannot run) costs nothing: not a loss.
+    return [t for t in result.tests
+            if t["outcome"] != "passed" and not (t["outcome"] == "skipped" and not t.get("points"))]
 
 
 def _passed(result: SubmissionResult) -> list[dict]:

@@ -205,7 +205,7 @@ def prepare(settings: Settings, server: Server) -> Prepared:
     assignment = assignments.get(settings.assignment_id)
     fixture_notes = prebuild_fixtures(assignment)
     hidden = str(assignment.hidden_tests_dir.resolve())
-    test_modules = sorted(name for name, module in sys.modules.items()
+    test_modules = sorted(name for name, module in list(sys.modules.items())  # lazy modules may add entries
                           if module is not None and str(getattr(module, "__file__", "") or "").startswith(hidden + os.sep))
     layout = isolation.layout(assignment, hide=settings.hide)
     mode, notes = isolation.choose_mode(settings.mode, layout)

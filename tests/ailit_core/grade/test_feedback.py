@@ -28,3 +28,11 @@ def test_html_is_escaped_and_complete():
 def test_status_is_described_in_both_languages():
     text = feedback.render_markdown(result(status="timeout"), "t")
     assert "ran out of time" in text and "超时" in text
+
+
+def test_skipped_zero_point_test_is_not_a_lost_point():
+    r = result(outcomes=("passed", "skipped", "skipped"))
+    r.tests[1]["points"] = 0.0  # an optional check this machine cannot run (a CUDA test, a real model)
+    text = feedback.render_markdown(r, "a5")
+    assert "test_1 (0 / 0)" not in text
+    assert "✗ test_2 (0 / 10)" in text  # a skipped test that carries points still costs them
