@@ -332,6 +332,13 @@ def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required:
     root = scratch + "/ailit-root"
     os.mkdir(root)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    # The private /tmp comes first, so that binds below /tmp (a clone, a venv or fixtures kept under
+    # /tmp) are mounted inside it rather than hidden by it.
+    tmp = _mkdirs(root, "/tmp")
+    mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan.tmp_mb}m,mode=1777")
+    for sub in ("work", "home"):
+        os.mkdir(f"{tmp}/{sub}", 0o700)
+        os.chown(f"{tmp}/{sub}", owner_uid, owner_gid)
     for path in plan.binds:
         if not os.path.exists(path):
             continue
@@ -362,11 +369,6 @@ def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required:
     os.makedirs(root + "/proc", exist_ok=True)
     if os.path.isdir("/sys"):
         bind("/sys", _mkdirs(root, "/sys"), readonly=True)
-    tmp = _mkdirs(root, "/tmp")
-    mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan.tmp_mb}m,mode=1777")
-    for sub in ("work", "home"):
-        os.mkdir(f"{tmp}/{sub}", 0o700)
-        os.chown(f"{tmp}/{sub}", owner_uid, owner_gid)
     pivot_root(root)
     try:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
