@@ -11,7 +11,7 @@ from ailit_core import profiles
 
 # Kept in step with ailit_core.release.FORMATS (tests/ailit_core/release/test_formats.py checks it);
 # listed here so that `ailit --help` does not import the release package.
-RELEASE_FORMATS = ("files", "gradescope", "nbgrader", "otter")
+RELEASE_FORMATS = ("files", "gradescope", "nbgrader", "otter", "student")
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     release.add_argument("--format", dest="fmt", default="files", choices=RELEASE_FORMATS,
                          help="files: assignments/<id>/ (default); gradescope: autograder.zip; "
-                              "nbgrader: a course folder; otter: an otter-assign master notebook")
+                              "nbgrader: a course folder; otter: an otter-assign master notebook; "
+                              "student: OUT/<id>.zip that students install and run on their own")
     release.add_argument("-o", "--out", type=Path, default=None,
                          help="output folder (default: assignments/ for files, dist/<format>/ otherwise)")
 
@@ -99,7 +100,7 @@ def _dispatch(args) -> int:
     if args.verb == "release":
         from ailit_core import release
         written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt)
-        if args.fmt == "gradescope":
+        if args.fmt in ("gradescope", "student"):
             for path in written:
                 print(f"wrote {path}")
         else:

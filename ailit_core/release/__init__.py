@@ -5,7 +5,9 @@ Formats (``--format``):
 - ``files`` (default): regenerates ``assignments/<id>/`` (stub module, README, public tests);
 - ``gradescope``: ``OUT/<id>/autograder.zip`` with ``setup.sh`` and ``run_autograder``;
 - ``nbgrader``: an nbgrader course folder ``OUT/`` (``source/<id>/<id>.ipynb``, ``nbgrader_config.py``);
-- ``otter``: ``OUT/<id>/<id>.ipynb``, an otter-assign master notebook, with the files it names.
+- ``otter``: ``OUT/<id>/<id>.ipynb``, an otter-assign master notebook, with the files it names;
+- ``student``: ``OUT/<id>.zip``, the assignment as students install and run it outside this
+  repository (the files release, ``requirements.txt``, the helper modules the public tests use).
 
 Without ``-o``, the non-default formats write under ``dist/<format>/``.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 from ailit_core import assignments, paths
 from ailit_core.release.files import write_release
 
-FORMATS = ("files", "gradescope", "nbgrader", "otter")
+FORMATS = ("files", "gradescope", "nbgrader", "otter", "student")
 
 
 def _files(chosen, out):
@@ -49,7 +51,13 @@ def _otter(chosen, out):
     return written
 
 
-WRITERS = {"files": _files, "gradescope": _gradescope, "nbgrader": _nbgrader, "otter": _otter}
+def _student(chosen, out):
+    from ailit_core.release.student import write_student_zip
+
+    return [write_student_zip(a, Path(out) / f"{a.id}.zip") for a in chosen]
+
+
+WRITERS = {"files": _files, "gradescope": _gradescope, "nbgrader": _nbgrader, "otter": _otter, "student": _student}
 
 
 def default_out(fmt: str) -> Path | None:

@@ -1,5 +1,5 @@
 """The plain-files release of an assignment: ``assignments/<id>/`` = stub module, bilingual
-README.md and public tests, all generated from ``solutions/<id>/``."""
+README.md, public tests and their ``pytest.ini``, all generated from ``solutions/<id>/``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from ailit_core.assignments import Assignment
 from ailit_core.release.stub import make_stub
 
 PUBLIC_TESTS_DIR = "public_tests"
+# Student-sized pytest output: a failing test shows its failing lines and message, not the whole
+# stub (docstrings, hints) again for every failure.
+PYTEST_INI = """[pytest]
+# Short reports / 简短的失败报告: the failing line and its message for each failed test.
+addopts = --tb=short -p no:cacheprovider
+"""
 
 
 def release_files(assignment: Assignment) -> dict[str, bytes]:
@@ -21,6 +27,7 @@ def release_files(assignment: Assignment) -> dict[str, bytes]:
     for path in sorted(public.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             files[str(path.relative_to(public))] = path.read_bytes()
+    files.setdefault("pytest.ini", PYTEST_INI.encode("utf-8"))
     return files
 
 

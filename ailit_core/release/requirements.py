@@ -11,6 +11,7 @@ autograders have no GPU.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import sys
@@ -128,10 +129,15 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@functools.lru_cache(maxsize=1)
+def _installed_distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()  # scans every installed package: once is enough
+
+
 def _distribution(import_name: str) -> str:
     if import_name in KNOWN_DISTRIBUTIONS:
         return KNOWN_DISTRIBUTIONS[import_name]
-    dists = importlib.metadata.packages_distributions().get(import_name)
+    dists = _installed_distributions().get(import_name)
     return dists[0] if dists else import_name
 
 
