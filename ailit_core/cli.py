@@ -72,6 +72,31 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("assignments", nargs="*", help="assignment ids (default: all landed)")
     _add_profile(verify)
 
+    mutate = verbs.add_parser(
+        "mutate", help="measure how well the hidden tests catch mistakes (mutation testing)",
+        description="Grade realistic mistakes (the assignment's catalogue) and mutants generated from the "
+                    "reference's solution regions with the hidden tests; write mutation.json/.md/.html. "
+                    "Finished results are kept: running again grades only what is new.",
+        epilog="exit status: 0 report written; 1 mutation score below --min-score; 2 usage error or the "
+               "reference could not be graded")
+    mutate.add_argument("assignment", nargs="?", help="assignment id, e.g. a1_xor_backprop")
+    mutate.add_argument("-o", "--out", type=Path, default=None, help="output folder (default: dist/mutation/<id>)")
+    mutate.add_argument("--budget", type=_positive_float, default=None, metavar="S",
+                        help="stop grading after S seconds; the rest is graded by the next run")
+    mutate.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N", help="grade N mutants at once")
+    mutate.add_argument("--min-score", type=float, default=None, metavar="X",
+                        help="exit 1 when the mutation score (percent) is below X: a CI gate")
+    mutate.add_argument("--catalogue", type=Path, default=None, metavar="FILE",
+                        help="a catalogue file of your own (default: the assignment's built-in one)")
+    mutate.add_argument("--no-catalogue", action="store_true", help="only generated mutants")
+    mutate.add_argument("--no-generated", action="store_true", help="only the catalogue's mutants")
+    mutate.add_argument("--operators", default=None, metavar="OP,...",
+                        help="generate with these operators only (default: all; ailit mutate --list-operators)")
+    mutate.add_argument("--max-generated", type=_positive_int, default=None, metavar="N",
+                        help="at most N generated mutants (spread over the functions)")
+    mutate.add_argument("--list-operators", action="store_true", help="list the mutation operators and exit")
+    mutate.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
     verbs.add_parser("list", help="list the assignments")
     return parser
 
@@ -97,6 +122,8 @@ def _dispatch(args) -> int:
         return 0
     if args.verb == "grade":
         return _grade(args)
+    if args.verb == "mutate":
+        return _mutate(args)
     if args.verb == "release":
         from ailit_core import release
         written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt)
@@ -153,6 +180,35 @@ def _grade(args) -> int:
     print(f"{len(results)} submission(s): {shown}; gradebook: {args.out / 'grades.csv'}; "
           f"summary: {args.out / 'summary.md'}")
     return 1 if statuses.get("grader_error") else 0
+
+
+def _mutate(args) -> int:
+    if args.list_operators:
+        from ailit_core.mutate.operators import OPERATORS
+        for name, text in OPERATORS.items():
+            print(f"{name:14} {text}")
+        return 0
+    if not args.assignment:
+        print("ailit mutate: error: name the assignment, e.g. ailit mutate a1_xor_backprop", file=sys.stderr)
+        return 2
+    from ailit_core import mutate
+
+    try:
+        outcome = mutate.main(assignment_id=args.assignment, out=args.out, budget_s=args.budget, jobs=args.jobs,
+                              min_score=args.min_score, catalogue_file=args.catalogue,
+                              use_catalogue=not args.no_catalogue, use_generated=not args.no_generated,
+                              operators=args.operators.split(",") if args.operators else None,
+                              max_generated=args.max_generated, quiet=args.quiet)
+    except RuntimeError as exc:  # the engine could not start, or the reference could not be graded
+        print(f"ailit: error: {exc}", file=sys.stderr)
+        return 2
+    score = "no graded mutant" if outcome.score is None else f"mutation score {outcome.score:.1f}%"
+    left = f"; {outcome.not_graded} not graded (run again to continue)" if outcome.not_graded else ""
+    print(f"{score}{left}; report: {outcome.written[1]}")
+    if outcome.gate_failed:
+        print(f"ailit: mutation score below --min-score {args.min_score:g}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

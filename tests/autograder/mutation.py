@@ -2,39 +2,30 @@
 
 A mutant is the reference source with a few exact text replacements that make a realistic student
 mistake (wrong gradient sign, missing ``zero_grad``, ...), plus the names of the hidden test
-functions that must catch it. ``mutants_<id>.py`` lists an assignment's mutants; ``test_mutants.py``
-checks them with one ``MutationRunner`` per assignment: its warm grading engines pay the
-assignment's imports (torch, transformers, fixtures) once, so a mutant costs only its tests' time.
+functions that must catch it; a mutant that names none is a correct variant every test must pass.
+The catalogues are data of the package (``ailit_core/mutate/catalogues/<id>.py``, also read by
+``ailit mutate``); ``test_mutants.py`` checks them with one ``MutationRunner`` per assignment: its
+warm grading engines pay the assignment's imports (torch, transformers, fixtures) once, so a
+mutant costs only its tests' time.
 
 Tests named in ``slow_tests`` (a training run, say) run in a second engine, only for the mutants
-that must be caught by them; every other mutant runs the rest of the suite.
+that must be caught by them; every other mutant, and every correct variant (a rewrite of one small
+function the slow run does not single out), runs the rest of the suite.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Callable
 
 from ailit_core import assignments
-from ailit_core.grade.engine import Engine
-from ailit_core.grade.runner import run_hidden_tests
+from ailit_core.grade.engine import Engine, Task
+from ailit_core.mutate.catalogue import Mutant
+from ailit_core.mutate.grading import environment, resolve_env
 from ailit_core.release.files import release_files
 
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    replacements: tuple[tuple[str, str], ...]
-    kills: tuple[str, ...]  # hidden test function names (without parameters) that must fail
-    why: str = ""
-
-    def apply(self, source: str) -> str:
-        for old, new in self.replacements:
-            assert source.count(old) >= 1, f"mutant {self.name}: {old!r} not found in the reference"
-            source = source.replace(old, new)
-        return source
+__all__ = ["Mutant", "MutationRunner", "function_name"]
 
 
 def function_name(test_name: str) -> str:
@@ -62,18 +53,10 @@ class MutationRunner:
         with_slow = with_slow or not self.slow_tests
         if with_slow not in self._engines:
             args = [] if with_slow else ["-k", " and ".join(f"not {t}" for t in self.slow_tests)]
-            saved = {k: os.environ.get(k) for k in self.env}
             # the warm parent inherits them when it starts; a callable builds its value only now
-            os.environ.update({k: v() if callable(v) else v for k, v in self.env.items()})
-            try:
+            with environment(resolve_env(self.env)):
                 engine = Engine(self.assignment, extra_pytest_args=args)
                 self._engines[with_slow] = self._stack.enter_context(engine)
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
         return self._engines[with_slow]
 
     @property
@@ -82,8 +65,9 @@ class MutationRunner:
 
     def outcomes(self, source: str, student: str, *, with_slow: bool = True) -> dict[str, set[str]]:
         """Hidden test function names by outcome (passed, failed, skipped, not run)."""
-        result = run_hidden_tests(self.assignment, source.encode("utf-8"), student=student,
-                                  engine=self._engine(with_slow))
+        data = source.encode("utf-8")
+        task = Task(student=student, source=data, sha256=hashlib.sha256(data).hexdigest())
+        result = next(iter(self._engine(with_slow).run([task])))[1]
         assert result.tests, f"{student}: no test results ({result.status}): {result.message[:500]}"
         by_outcome: dict[str, set[str]] = {}
         for t in result.tests:
@@ -95,6 +79,10 @@ class MutationRunner:
         assert set(outcomes) == {"passed"}, f"reference outcomes: {outcomes}"
 
     def check_mutant(self, mutant: Mutant) -> None:
+        if mutant.is_correct_variant:
+            outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=False)
+            assert set(outcomes) == {"passed"}, f"{mutant.name} ({mutant.why}) is correct but got {outcomes}"
+            return
         with_slow = bool(set(mutant.kills) & set(self.slow_tests))
         outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=with_slow)
         missing = set(mutant.kills) - set().union(*outcomes.values())

@@ -1,25 +1,25 @@
 """Every hidden test can fail: it fails on the released stub and on at least one realistic mistake
-(the catalogues in ``mutants_<id>.py``), while the reference passes them all.
+(the catalogues in ``ailit_core/mutate/catalogues/<id>.py``), while the reference and the catalogue's
+correct variants pass them all.
 
 The cases are one list grouped by assignment, so each assignment's warm engines start once and
 stop before the next assignment's start.
 """
 
-import importlib
-
 import pytest
 
 from ailit_core import assignments
+from ailit_core.mutate import catalogue
 from tests.autograder.mutation import MutationRunner
 
-CATALOGUES = {a.id: importlib.import_module(f"tests.autograder.mutants_{a.id}") for a in assignments.landed()}
+CATALOGUES = {a.id: catalogue.load(a.id) for a in assignments.landed()}
 REFERENCE, STUB = "reference passes every test", "stub fails every test, every test killed by a mutant"
 CASES = [
     case
-    for aid, catalogue in CATALOGUES.items()
+    for aid, entries in CATALOGUES.items()
     for case in (
         pytest.param(aid, REFERENCE, id=f"{aid}-reference"),
-        *(pytest.param(aid, mutant, id=f"{aid}-{mutant.name}") for mutant in catalogue.MUTANTS),
+        *(pytest.param(aid, mutant, id=f"{aid}-{mutant.name}") for mutant in entries.mutants),
         pytest.param(aid, STUB, id=f"{aid}-stub"),
     )
 ]
@@ -34,7 +34,7 @@ def runner_for():
             for previous in current.values():
                 previous.__exit__(None, None, None)
             current.clear()
-            current[assignment_id] = MutationRunner(assignment_id, **CATALOGUES[assignment_id].RUNNER_OPTIONS)
+            current[assignment_id] = MutationRunner(assignment_id, **CATALOGUES[assignment_id].runner_options)
         return current[assignment_id]
 
     yield get
@@ -48,6 +48,6 @@ def test_hidden_tests_can_fail(runner_for, assignment_id, case):
     if case == REFERENCE:
         runner.check_reference_passes()
     elif case == STUB:
-        runner.check_every_test_is_killed(CATALOGUES[assignment_id].MUTANTS)
+        runner.check_every_test_is_killed(CATALOGUES[assignment_id].mutants)
     else:
         runner.check_mutant(case)

@@ -3,7 +3,6 @@ ailit_core and the project's venv, and a realistic buggy variant of a reference 
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -40,13 +39,11 @@ def tool(name: str) -> str:
 
 
 def buggy_source(assignment) -> str | None:
-    """The reference with the first mutant of tests/autograder/mutants_<id>.py applied: a
-    realistic mistake that loses some points but not all; None without a mutants file."""
-    try:
-        module = importlib.import_module(f"tests.autograder.mutants_{assignment.id}")
-    except ImportError:
-        return None
-    mutants = getattr(module, "MUTANTS", [])
+    """The reference with the first mutant of the assignment's catalogue (ailit_core/mutate/catalogues)
+    applied: a realistic mistake that loses some points but not all; None without a catalogue."""
+    from ailit_core.mutate import catalogue
+
+    mutants = [m for m in catalogue.load(assignment.id).mutants if m.kills]
     if not mutants:
         return None
     return mutants[0].apply(assignment.solution_path.read_text(encoding="utf-8"))

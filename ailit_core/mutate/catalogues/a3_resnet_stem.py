@@ -3,7 +3,7 @@
 The short training run (``test_mnist_resnet_learns_digits``) runs only for the mutants it must catch.
 """
 
-from tests.autograder.mutation import Mutant
+from ailit_core.mutate.catalogue import Mutant
 
 ID = "a3_resnet_stem"
 RUNNER_OPTIONS = dict(slow_tests=("test_mnist_resnet_learns_digits",))

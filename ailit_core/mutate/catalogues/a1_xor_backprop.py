@@ -1,6 +1,6 @@
 """Each a1 hidden test fails on the stub and on at least one realistic mistake."""
 
-from tests.autograder.mutation import Mutant
+from ailit_core.mutate.catalogue import Mutant
 
 ID = "a1_xor_backprop"
 RUNNER_OPTIONS: dict = {}

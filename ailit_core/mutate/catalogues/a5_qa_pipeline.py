@@ -5,7 +5,7 @@ the course's example), so the real-model test runs too and is proved able to fai
 """
 
 from ailit_core.models import tiny_qa
-from tests.autograder.mutation import Mutant
+from ailit_core.mutate.catalogue import Mutant
 
 ID = "a5_qa_pipeline"
 RUNNER_OPTIONS = dict(env={"AILIT_QA_MODEL": lambda: str(tiny_qa.model_dir())})  # built when the engine starts

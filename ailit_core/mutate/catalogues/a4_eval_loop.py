@@ -2,7 +2,7 @@
 
 import torch
 
-from tests.autograder.mutation import Mutant
+from ailit_core.mutate.catalogue import Mutant
 
 ID = "a4_eval_loop"
 RUNNER_OPTIONS: dict = {}

@@ -1,6 +1,6 @@
 """Each a2_iris hidden test fails on the stub and on at least one realistic mistake."""
 
-from tests.autograder.mutation import Mutant
+from ailit_core.mutate.catalogue import Mutant
 
 ID = "a2_iris"
 RUNNER_OPTIONS: dict = {}

@@ -1,0 +1,26 @@
+"""The readable reports put surviving mutants, with their diffs, first."""
+
+from ailit_core.mutate import analysis as an
+from ailit_core.mutate import report
+from ailit_core.mutate.grading import Graded
+
+BASELINE = {"test_a": "passed", "test_b": "passed"}
+
+
+def test_survivors_come_first_with_their_diffs(tmp_path):
+    survivor = an.MutantRecord("f/arith/1", "generated", "arith", "f", 3, 3, "+ -> -", "m",
+                               diff="--- reference\n+++ f/arith/1\n-    return a + b\n+    return a - b")
+    killed = an.MutantRecord("catalogue/x", "catalogue", "catalogue", "g", 5, 5, "why <b>", "m", diff="d",
+                             expected_kills=("test_a",))
+    an.classify(survivor, Graded("graded", 10, 10, dict(BASELINE), {}), BASELINE)
+    an.classify(killed, Graded("graded", 5, 10, {"test_a": "failed", "test_b": "passed"}, {}), BASELINE)
+    tests = an.per_test([survivor, killed], BASELINE, {"test_a": 5, "test_b": 5})
+    info = report.summary([survivor, killed], tests, "all passed", "abc", "a1_xor_backprop", graded_now=3,
+                          from_store=0, min_score=None)
+    json_path, md_path, html_path = report.write(tmp_path, info, [killed, survivor])
+    md = md_path.read_text(encoding="utf-8")
+    assert md.index("## Surviving mutants (1)") < md.index("```diff\n--- reference") < md.index("## Score per test")
+    assert "test_b (kills 0)" in md  # kills nothing the others do not
+    html = html_path.read_text(encoding="utf-8")
+    assert '<span class="del">-    return a + b</span>' in html and "why &lt;b&gt;" in html
+    assert '"status": "survived"' in json_path.read_text(encoding="utf-8").split('"status": "killed"')[0]
