@@ -2,6 +2,8 @@
 
 - ``Oracle``: the by-hand pipeline computed here in float64 with brute-force span search, plus the
   score of any character span (so a student's answer can be accepted when it ties the best one);
+- ``OracleQA``: the oracle behind the library pipeline's call interface, where transformers has no
+  "question-answering" pipeline (5.3 and later);
 - ``ScriptedQA``: a stand-in ``...ForQuestionAnswering`` model whose logits the test chooses
   (boosts for given token ids, for question tokens, for [CLS]/[SEP]/padding), so that a mistake
   such as choosing a question token or only reading the first window gives a visibly wrong answer;
@@ -95,11 +97,12 @@ def check_result(result, oracle: Oracle, *, score_rtol=1e-4, what="extract_answe
     """An error message if ``result`` is not an optimal answer with the right score, else None."""
     if not isinstance(result, dict) or set(result) != {"answer", "score", "start", "end"}:
         keys = sorted(result) if isinstance(result, dict) else type(result).__name__
-        return f"{what} must return a dict with keys answer, score, start, end; got {keys}"
+        return (f"{what} must return a dict with keys answer, score, start, end; got {keys} / "
+                f"{what} 应返回恰好含 answer、score、start、end 四个键的 dict")
     try:
         start, end, score = int(result["start"]), int(result["end"]), float(result["score"])
     except (TypeError, ValueError):
-        return f"start/end must be ints and score a float, got {result!r}"
+        return f"start/end must be ints and score a float, got {result!r} / start、end 应为整数，score 应为浮点数"
     context = oracle.context
     if context[start:end] != result["answer"]:
         return (f"context[start:end] is {context[start:end]!r} but answer is {result['answer']!r}: the answer must "
@@ -118,6 +121,22 @@ def check_result(result, oracle: Oracle, *, score_rtol=1e-4, what="extract_answe
                 f"softmax(start)[s] * softmax(end)[e] with the softmax over the context tokens of the window only / "
                 f"分数应为仅对该窗口上下文 token 做 softmax 后的 start 概率 × end 概率")
     return None
+
+
+class OracleQA:
+    """``qa(question=..., context=..., **params)`` -> the oracle's answer dict, like the library's pipeline
+    (which also raises ValueError for an empty question or context)."""
+
+    def __init__(self, model, tokenizer):
+        self.model, self.tokenizer = model, tokenizer
+
+    def __call__(self, question=None, context=None, *, max_answer_len=15, max_seq_len=384, doc_stride=128,
+                 **ignored):
+        for name, value in (("question", question), ("context", context)):
+            if not value:
+                raise ValueError(f"`{name}` cannot be empty / {name} 不能为空")
+        return Oracle(self.model, self.tokenizer, question, context, max_answer_len, max_seq_len,
+                      doc_stride).as_dict()
 
 
 class ScriptedQA(nn.Module):

@@ -1,5 +1,6 @@
 """a5_qa_pipeline hidden tests: the implementation under test, the tiny QA model fixture, the
-library's own pipeline over it, and single-threaded torch.
+library's own pipeline over it where the installed transformers has the "question-answering" task
+(up to 5.2; otherwise ``None``, and the tests compare with the oracle instead), and single-threaded torch.
 
 The fixture model is built (once per machine, then cached) and loaded when this file is imported:
 the grader imports it in its warm parent while collecting the tests, before any run starts in its
@@ -14,6 +15,7 @@ import torch
 # the grader fingerprints torch, keeps that from looking like tampering by the submission.
 import torch._dynamo  # noqa: F401
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
+from transformers.pipelines import SUPPORTED_TASKS
 from transformers.utils import logging
 
 from ailit_core.models import tiny_qa
@@ -30,8 +32,12 @@ logging.set_verbosity_error()
 TINY_DIR = tiny_qa.model_dir()
 TOKENIZER = AutoTokenizer.from_pretrained(TINY_DIR, local_files_only=True)
 MODEL = AutoModelForQuestionAnswering.from_pretrained(TINY_DIR, local_files_only=True).eval()
-# The library's own pipeline, built by the tests (not by the student's load_qa).
-LIBRARY_QA = pipeline("question-answering", model=MODEL, tokenizer=TOKENIZER, device="cpu")
+# The library's own pipeline, built by the tests (not by the student's load_qa), where it exists:
+# transformers 5.3 removed the "question-answering" task (building it then raised at import, and
+# pytest could not start the suite).
+HAS_QA_TASK = "question-answering" in SUPPORTED_TASKS
+LIBRARY_QA = (pipeline("question-answering", model=MODEL, tokenizer=TOKENIZER, device="cpu")
+              if HAS_QA_TASK else None)
 
 qa_pipeline = implementation_fixture("qa_pipeline")
 
@@ -64,4 +70,14 @@ def model():
 
 @pytest.fixture(scope="session")
 def library_qa():
+    """The library's pipeline, or None where the installed transformers has no such task."""
     return LIBRARY_QA
+
+
+@pytest.fixture(scope="session")
+def reference_qa():
+    """A question-answering callable to hand to the student's ``answer``: the library's pipeline
+    where it exists, otherwise the oracle behind the pipeline's call interface."""
+    from a5_oracle import OracleQA
+
+    return LIBRARY_QA if LIBRARY_QA is not None else OracleQA(MODEL, TOKENIZER)

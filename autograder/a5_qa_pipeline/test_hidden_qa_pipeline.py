@@ -5,13 +5,21 @@
   the requested device (``device="meta"`` shows the device is honoured without a GPU).
 - ``answer``: the pipeline's own result, as exactly four keys with ``context[start:end] == answer``.
 - ``best_span``: against a brute-force search on random logits (order, length limit, product of the
-  two softmax probabilities).
+  two softmax probabilities), and a fixed case whose best span starts outside the 20 highest start
+  logits (an n-best shortcut misses it).
 - ``extract_answer``: against an oracle written here (float64, brute force) and the library's own
   pipeline (``align_to_words=False``) on the tiny fine-tuned fixture model over many generated
   questions; against a scripted model whose logits make question tokens, [CLS]/[SEP]/padding, long
   spans or a first window tempting; exact character offsets in Chinese, mixed-script, emoji and
   accented contexts; answers that lie only in a later window of a long context; an exact-match rate.
 A span that ties the best one (within 1e-5 relative) is accepted, so any correct search passes.
+
+Both sides of transformers 5.3 are graded alike, with the same points: where the installed
+transformers has the "question-answering" pipeline task the comparisons use the library's pipeline;
+where it does not (5.3+), the student's ``load_qa`` returns its by-hand pipeline, and the same
+comparisons use the oracle (``OracleQA`` stands in for the library's pipeline when ``answer`` is
+tested; a ``load_qa`` built on the student's own ``extract_answer`` is accepted when it answers as
+that ``extract_answer`` does, so a mistake there is charged once, in the ``extract_answer`` tests).
 With ``AILIT_QA_MODEL`` set to a real local model folder, one more (0-point) test runs the course's
 exact example; otherwise it is skipped.
 """
@@ -33,7 +41,7 @@ REAL_MODEL = os.environ.get("AILIT_QA_MODEL", "").strip()
 
 def _first_failures(failures, total):
     shown = "\n".join(failures[:3])
-    return f"{len(failures)} of {total} questions wrong, e.g.:\n{shown}"
+    return f"{len(failures)} of {total} questions wrong, e.g. / {total} 个问题中有 {len(failures)} 个答错，例如：\n{shown}"
 
 
 def _load_error(qa_pipeline, folder):
@@ -90,9 +98,25 @@ def test_load_qa_names_missing_files(qa_pipeline, tiny_dir, tmp_path, case):
         f"{message[:300]} / 错误信息应写明缺少的文件")
 
 
+def _expected_answers(qa_pipeline, library_qa, model, tokenizer, question, context):
+    """(answer, start, end) a pipeline from load_qa may give: the library's pipeline's where it
+    exists; otherwise the oracle's, or the student's own extract_answer's (a load_qa built on it)."""
+    if library_qa is not None:
+        expected = library_qa(question=question, context=context)
+        return [(expected["answer"], expected["start"], expected["end"])]
+    oracle = Oracle(model, tokenizer, question, context)
+    accepted = [(oracle.answer, oracle.start, oracle.end)]
+    try:
+        own = qa_pipeline.extract_answer(model, tokenizer, question, context)
+        accepted.append((own["answer"], own["start"], own["end"]))
+    except Exception:  # noqa: BLE001 - the extract_answer tests report its own failures
+        pass
+    return accepted
+
+
 @pytest.mark.points(6)
-def test_load_qa_local_pipeline_on_device(qa_pipeline, tiny_dir, library_qa):
-    """load_qa on a complete local folder (str or Path) returns a working question-answering pipeline without network access, on the device asked for. / 从本地文件夹加载可用的 pipeline，不联网，并放到指定设备上。"""
+def test_load_qa_local_pipeline_on_device(qa_pipeline, tiny_dir, library_qa, model, tokenizer):
+    """load_qa on a complete local folder (str or Path) returns a working question-answering pipeline (the library's where transformers has the task, otherwise one with the same call and result) without network access, on the device asked for. / 从本地文件夹加载可用的 pipeline（库里没有该任务时为调用方式与结果相同的对象），不联网，并放到指定设备上。"""
     with no_network() as attempts:
         try:
             qa = qa_pipeline.load_qa(str(tiny_dir))
@@ -101,25 +125,25 @@ def test_load_qa_local_pipeline_on_device(qa_pipeline, tiny_dir, library_qa):
             pytest.fail("load_qa tried to reach the network for a complete local folder / 本地文件夹完整时不得联网")
     assert not attempts, f"load_qa tried to reach the network: {attempts[:2]} / load_qa 不得联网"
     got = qa(question=COURSE_Q, context=COURSE_C)
-    expected = library_qa(question=COURSE_Q, context=COURSE_C)
-    assert (got["answer"], got["start"], got["end"]) == (expected["answer"], expected["start"], expected["end"]), (
-        f"the pipeline from load_qa answers {got!r}, the model in that folder answers {expected!r} / "
-        "load_qa 返回的 pipeline 结果与该模型不一致")
-    device = getattr(getattr(on_meta, "model", None), "device", None)
+    expected = _expected_answers(qa_pipeline, library_qa, model, tokenizer, COURSE_Q, COURSE_C)
+    assert isinstance(got, dict) and (got.get("answer"), got.get("start"), got.get("end")) in expected, (
+        f"qa(question=..., context=...) from load_qa answers {got!r}, the model in that folder answers "
+        f"{expected[0]!r} / load_qa 返回的 pipeline 的结果与该模型不一致")
+    device = getattr(getattr(on_meta, "model", None), "device", None) or getattr(on_meta, "device", None)
     assert device is not None and torch.device(device).type == "meta", (
         f"load_qa(folder, device=...) must put the model on that device (asked for 'meta', got {device}); "
-        "pass device to pipeline(...) / 应把模型放到参数 device 指定的设备上")
+        "move the model there and pass device to pipeline(...) / 应把模型放到参数 device 指定的设备上")
 
 
 # ---------------------------------------------------------------------------------------- answer
 
 @pytest.mark.points(8)
-def test_answer_returns_the_pipeline_result(qa_pipeline, library_qa):
+def test_answer_returns_the_pipeline_result(qa_pipeline, reference_qa):
     """answer(qa, question, context) returns exactly the keys answer, score, start, end with the pipeline's values and context[start:end] == answer. / answer 返回四个键，值与 pipeline 一致，且 context[start:end] == answer。"""
     examples = [qa_corpus.course_example()] + qa_corpus.generate(11, 404)
     for e in examples:
-        got = qa_pipeline.answer(library_qa, e.question, e.context)
-        expected = library_qa(question=e.question, context=e.context)
+        got = qa_pipeline.answer(reference_qa, e.question, e.context)
+        expected = reference_qa(question=e.question, context=e.context)
         assert isinstance(got, dict) and set(got) == {"answer", "score", "start", "end"}, (
             f"answer must return a dict with exactly the keys answer, score, start, end; got {got!r} / 返回值应恰好有四个键")
         assert e.context[int(got["start"]):int(got["end"])] == got["answer"], (
@@ -143,7 +167,8 @@ def _random_case(rng):
 
 def _check_span(qa_pipeline, start, end, max_len):
     got = qa_pipeline.best_span(start.clone(), end.clone(), max_len)
-    assert isinstance(got, tuple) and len(got) == 3, f"best_span must return (start, end, score), got {got!r}"
+    assert isinstance(got, tuple) and len(got) == 3, (
+        f"best_span must return a tuple (start, end, score), got {got!r} / best_span 应返回元组 (start, end, score)")
     s, e, score = int(got[0]), int(got[1]), float(got[2])
     es, ee, best = brute_force_span(start.numpy(), end.numpy(), max_len)
     where = f"(n={len(start)}, max_answer_len={max_len})"
@@ -160,7 +185,7 @@ def _check_span(qa_pipeline, start, end, max_len):
         "分数应为两个 softmax 概率的乘积")
 
 
-@pytest.mark.points(10)
+@pytest.mark.points(7)
 def test_best_span_matches_brute_force(qa_pipeline):
     """best_span on 60 random logit vectors (1-40 tokens, several scales and length limits) finds the span a brute-force search finds, with its score. / 随机 logits 上与穷举搜索结果一致。"""
     rng = np.random.default_rng(5)
@@ -183,6 +208,29 @@ def test_best_span_order_and_length_limit(qa_pipeline):
         _check_span(qa_pipeline, start, end, max_len)
 
 
+@pytest.mark.points(3)
+def test_best_span_beyond_the_top_20(qa_pipeline):
+    """The best span can start outside the 20 highest start logits: here every pair of the top-20 starts and top-20 ends is too long or scores less, so pairing only those (an n-best shortcut) misses the best span. / 最优区间的起点可能不在 start logits 最高的 20 个之中：只配对前 20 个 start 与前 20 个 end 会错过它。"""
+    n = 64
+    start, end = torch.zeros(n), torch.zeros(n)
+    start[0:20] = 6.0   # the 20 highest starts, all far before the high ends ...
+    start[40] = 5.5     # ... and the start of the best span, ranked 21st
+    end[42] = 9.0       # the best span's end, the highest end
+    end[44:62] = 6.0    # 18 more high ends, all out of reach of the top-20 starts
+    end[20] = 6.5       # the only top-20 end a top-20 start reaches: (19, 20) scores e^12.5 < e^14.5
+    es, ee, best = brute_force_span(start.numpy(), end.numpy(), 5)
+    assert (es, ee) == (40, 42), "the case's best span moved (a test bug) / 测试用例的最优区间有误（测试本身的问题）"
+    got = qa_pipeline.best_span(start.clone(), end.clone(), 5)
+    s, e = int(got[0]), int(got[1])
+    assert (s, e) == (40, 42), (
+        f"best_span returned ({s}, {e}), but (40, 42) scores higher ({best:.4g}): its start is only the 21st highest "
+        "start logit. Pairing only the top-20 starts with the top-20 ends (an n-best shortcut) misses it; search "
+        "every allowed (start, end) pair, e.g. the masked outer product / best_span 返回了 "
+        f"({s}, {e})，但 (40, 42) 分数更高：它的 start 只排第 21。只把前 20 个 start 与前 20 个 end 配对（n-best "
+        "捷径）会错过它，应在所有允许的 (start, end) 组合中搜索（例如带掩码的外积）")
+    _check_span(qa_pipeline, start, end, 5)
+
+
 @pytest.mark.points(5)
 def test_best_span_score_is_product_of_softmaxes(qa_pipeline):
     """The score is softmax(start)[s] * softmax(end)[e]: a probability in (0, 1], unchanged when a constant is added to all logits. / 分数是两个 softmax 概率的乘积，logits 整体平移不变。"""
@@ -195,14 +243,14 @@ def test_best_span_score_is_product_of_softmaxes(qa_pipeline):
         assert np.isclose(float(shifted[2]), float(plain[2]), rtol=1e-4), (
             "adding a constant to every logit changed the score: use probabilities (softmax), not raw logits / "
             "logits 整体加常数后分数改变：应使用 softmax 概率")
-        assert 0 < float(plain[2]) <= 1 + 1e-6, f"score {float(plain[2])} is not a probability / 分数应在 (0, 1] 内"
+        assert 0 < float(plain[2]) <= 1 + 1e-6, f"score {float(plain[2])} is not a probability / 分数 {float(plain[2])} 应在 (0, 1] 内"
 
 
 # -------------------------------------------------------------------------------- extract_answer
 
 @pytest.mark.points(14)
 def test_extract_answer_matches_pipeline(qa_pipeline, model, tokenizer, library_qa):
-    """On the tiny fixture model, extract_answer picks the same span as the library's pipeline (align_to_words=False) for 40 generated Chinese, English and mixed-script questions, with the score softmax(start)[s] * softmax(end)[e] over context tokens. / 与库的 pipeline 选出相同答案，分数按上下文 token 的 softmax 计算。"""
+    """On the tiny fixture model, extract_answer picks the oracle's span, and the same span as the library's pipeline (align_to_words=False) where transformers has it, for 40 generated Chinese, English and mixed-script questions, with the score softmax(start)[s] * softmax(end)[e] over context tokens. / 与独立实现（以及库的 pipeline，如有）选出相同答案，分数按上下文 token 的 softmax 计算。"""
     examples = [qa_corpus.course_example()] + qa_corpus.generate(39, 505)
     failures = []
     for i, e in enumerate(examples):
@@ -210,12 +258,13 @@ def test_extract_answer_matches_pipeline(qa_pipeline, model, tokenizer, library_
         got = qa_pipeline.extract_answer(model, tokenizer, e.question, e.context, **params)
         oracle = Oracle(model, tokenizer, e.question, e.context, **params)
         problem = check_result(got, oracle)
-        if problem is None:
+        if problem is None and library_qa is not None:
             lib = library_qa(question=e.question, context=e.context, align_to_words=False, **params)
             tied = oracle.score_of(lib["start"], lib["end"])
             if (lib["start"], lib["end"]) != (got["start"], got["end"]) and not (
                     tied is not None and tied >= float(got["score"]) * (1 - 1e-5)):
-                problem = f"the pipeline answers {lib['answer']!r}, extract_answer {got['answer']!r}"
+                problem = (f"the library's pipeline answers {lib['answer']!r}, extract_answer {got['answer']!r} / "
+                           f"库的 pipeline 答 {lib['answer']!r}，extract_answer 答 {got['answer']!r}")
         if problem:
             failures.append(f"{e.question} | {e.context[:40]}... {params or ''}: {problem}")
     assert not failures, _first_failures(failures, len(examples))
@@ -237,7 +286,7 @@ def test_extract_answer_only_context_tokens(qa_pipeline, tokenizer):
         params = {"max_seq_len": 40, "doc_stride": 8} if len(context) > 80 else {}
         got = qa_pipeline.extract_answer(model, tokenizer, question, context, **params)
         oracle = Oracle(model, tokenizer, question, context, **params)
-        assert oracle.answer == expected  # the scripted logits point at this context span
+        assert oracle.answer == expected, "the scripted model points elsewhere (a test bug) / 脚本模型设定有误（测试本身的问题）"
         problem = check_result(got, oracle)
         if problem:
             failures.append(f"{question} | {context[:40]}: {problem}")
@@ -263,7 +312,8 @@ def test_extract_answer_maps_offsets_exactly(qa_pipeline, tokenizer, case):
     got = qa_pipeline.extract_answer(model, tokenizer, question, context)
     oracle = Oracle(model, tokenizer, question, context)
     start = context.index(expected)
-    assert (oracle.start, oracle.end) == (start, start + len(expected))  # the scripted logits point here
+    assert (oracle.start, oracle.end) == (start, start + len(expected)), (
+        "the scripted model points elsewhere (a test bug) / 脚本模型设定有误（测试本身的问题）")
     problem = check_result(got, oracle)
     assert problem is None, f"{context!r}: {problem}"
 
@@ -290,11 +340,13 @@ def test_extract_answer_long_context_windows(qa_pipeline, model, tokenizer):
         scripted_model = ScriptedQA(tokenizer, start_boost, end_boost, seed=21, scale=0.5)
         got = qa_pipeline.extract_answer(scripted_model, tokenizer, question, context, **params)
         oracle = Oracle(scripted_model, tokenizer, question, context, **params)
-        assert oracle.answer == expected and oracle.num_windows >= 3  # a long context with a known best span
+        assert oracle.answer == expected and oracle.num_windows >= 3, (
+            "the long context or its scripted model changed (a test bug) / 长文本用例设定有误（测试本身的问题）")
         problem = check_result(got, oracle)
         if problem:
             failures.append(f"{oracle.num_windows} windows, best answer {expected!r} in window "
-                            f"{oracle.window + 1}: {problem}")
+                            f"{oracle.window + 1} / 共 {oracle.num_windows} 个窗口，最佳答案在第 "
+                            f"{oracle.window + 1} 个: {problem}")
     for fact in ("艾伦·图灵是人工智能之父，被誉为计算机科学的奠基人。", "克劳德·香农出生于1916年。"):
         context = _long_context(12, fact)
         q = COURSE_Q if "人工智能" in fact else "克劳德·香农出生于哪一年？"
@@ -302,7 +354,7 @@ def test_extract_answer_long_context_windows(qa_pipeline, model, tokenizer):
         oracle = Oracle(model, tokenizer, q, context, **params)
         problem = check_result(got, oracle)
         if problem:
-            failures.append(f"fixture model, {oracle.num_windows} windows: {problem}")
+            failures.append(f"fixture model, {oracle.num_windows} windows / 小模型，{oracle.num_windows} 个窗口: {problem}")
     assert not failures, "\n".join(failures[:3])
 
 
@@ -315,17 +367,17 @@ def test_extract_answer_respects_max_answer_len(qa_pipeline, tokenizer):
         got = qa_pipeline.extract_answer(model, tokenizer, "谁？", context, max_answer_len=max_len)
         oracle = Oracle(model, tokenizer, "谁？", context, max_answer_len=max_len)
         problem = check_result(got, oracle)
-        assert problem is None, f"max_answer_len={max_len}: {problem}"
+        assert problem is None, f"max_answer_len={max_len} (答案长度上限): {problem}"
 
 
 @pytest.mark.points(4)
-def test_empty_question_or_context_raises(qa_pipeline, model, tokenizer, library_qa):
+def test_empty_question_or_context_raises(qa_pipeline, model, tokenizer, reference_qa):
     """An empty question or context raises ValueError, in answer and in extract_answer. / 问题或上下文为空时抛出 ValueError。"""
     calls = [
         ("extract_answer(question='')", lambda: qa_pipeline.extract_answer(model, tokenizer, "", COURSE_C)),
         ("extract_answer(context='')", lambda: qa_pipeline.extract_answer(model, tokenizer, COURSE_Q, "")),
-        ("answer(question='')", lambda: qa_pipeline.answer(library_qa, "", COURSE_C)),
-        ("answer(context='')", lambda: qa_pipeline.answer(library_qa, COURSE_Q, "")),
+        ("answer(question='')", lambda: qa_pipeline.answer(reference_qa, "", COURSE_C)),
+        ("answer(context='')", lambda: qa_pipeline.answer(reference_qa, COURSE_Q, "")),
     ]
     for name, call in calls:
         try:
@@ -335,7 +387,8 @@ def test_empty_question_or_context_raises(qa_pipeline, model, tokenizer, library
         except NotImplementedError:
             raise
         except Exception as err:  # noqa: BLE001
-            pytest.fail(f"{name} raised {type(err).__name__}: {err}; expected ValueError with a clear message / 应抛出 ValueError")
+            pytest.fail(f"{name} raised {type(err).__name__}: {err}; expected ValueError with a clear message / "
+                        f"{name} 抛出了 {type(err).__name__}，应抛出写明原因的 ValueError")
         pytest.fail(f"{name} returned instead of raising ValueError / 空输入应抛出 ValueError")
 
 
@@ -347,7 +400,8 @@ def test_exact_match_on_generated_questions(qa_pipeline, model, tokenizer):
               for e in examples)
     possible = sum(Oracle(model, tokenizer, e.question, e.context).answer == e.answer for e in examples)
     assert got >= possible - 1, (
-        f"exact match {got}/{len(examples)}; the model's best spans give {possible}/{len(examples)} / 精确匹配率偏低")
+        f"exact match {got}/{len(examples)}; the model's best spans give {possible}/{len(examples)} / "
+        f"精确匹配 {got}/{len(examples)}，模型的最优区间可达 {possible}/{len(examples)}，匹配率偏低")
 
 
 @pytest.mark.points(0)
@@ -361,8 +415,10 @@ def test_course_example_on_real_model(qa_pipeline):
 
     qa = qa_pipeline.load_qa(REAL_MODEL)
     got = qa_pipeline.answer(qa, COURSE_Q, COURSE_C)
-    assert (got["answer"], got["start"], got["end"]) == (COURSE_A, 0, 5), f"answer returned {got!r}"
+    assert (got["answer"], got["start"], got["end"]) == (COURSE_A, 0, 5), (
+        f"answer returned {got!r}, expected {COURSE_A!r} (0, 5) / answer 返回 {got!r}，应为 {COURSE_A}（0, 5）")
     tokenizer = AutoTokenizer.from_pretrained(REAL_MODEL, local_files_only=True)
     model = AutoModelForQuestionAnswering.from_pretrained(REAL_MODEL, local_files_only=True).eval()
     got = qa_pipeline.extract_answer(model, tokenizer, COURSE_Q, COURSE_C)
-    assert (got["answer"], got["start"], got["end"]) == (COURSE_A, 0, 5), f"extract_answer returned {got!r}"
+    assert (got["answer"], got["start"], got["end"]) == (COURSE_A, 0, 5), (
+        f"extract_answer returned {got!r}, expected {COURSE_A!r} (0, 5) / extract_answer 返回 {got!r}，应为 {COURSE_A}（0, 5）")

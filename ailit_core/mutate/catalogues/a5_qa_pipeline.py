@@ -15,6 +15,7 @@ BEST_SPAN_CALL = ("s, e, score = best_span(output.start_logits[window, context_t
                   "                                output.end_logits[window, context_tokens], max_answer_len)")
 PRODUCT = "torch.softmax(start, dim=0)[:, None] * torch.softmax(end, dim=0)[None, :]"
 BAND = "torch.ones(n, n, dtype=torch.bool, device=start.device).triu().tril(max_answer_len - 1)"
+ARGMAX = "    s, e = divmod(int(torch.argmax(scores)), n)"
 
 MUTANTS = [
     # load_qa
@@ -27,9 +28,9 @@ MUTANTS = [
            (("    if missing:\n        raise", "    if CONFIG_FILE in missing:\n        raise"),),
            kills=("test_load_qa_names_missing_files",), why="only config.json is checked"),
     Mutant("device_ignored",
-           (("model=model, tokenizer=tokenizer, device=device)",
-             "model=model, tokenizer=tokenizer, device=0 if torch.cuda.is_available() else -1)"),),
-           kills=("test_load_qa_local_pipeline_on_device",), why="device argument ignored"),
+           (('    if device is None:\n        device = "cuda"', '    if True:\n        device = "cuda"'),),
+           kills=("test_load_qa_local_pipeline_on_device",),
+           why="device argument ignored (CUDA when available, else the CPU), on both sides of transformers 5.3"),
     Mutant("tokenizer_from_hub",
            (("AutoTokenizer.from_pretrained(folder, local_files_only=True)",
              'AutoTokenizer.from_pretrained("uer/roberta-base-chinese-extractive-qa")'),),
@@ -52,6 +53,13 @@ MUTANTS = [
            why="max_answer_len ignored"),
     Mutant("length_limit_off_by_one", ((BAND, BAND.replace("tril(max_answer_len - 1)", "tril(max_answer_len)")),),
            kills=("test_best_span_order_and_length_limit",), why="end - start <= max_answer_len"),
+    Mutant("n_best_shortcut",
+           ((ARGMAX, "    top_s = torch.topk(start, min(20, n)).indices.tolist()\n"
+                     "    top_e = torch.topk(end, min(20, n)).indices.tolist()\n"
+                     "    s, e = max(((i, j) for i in top_s for j in top_e if allowed[i, j]),\n"
+                     "               key=lambda pair: float(scores[pair]), default=(0, 0))"),),
+           kills=("test_best_span_beyond_the_top_20",),
+           why="only the 20 highest start and end logits are paired (the n-best shortcut)"),
     Mutant("score_is_sum", ((PRODUCT, PRODUCT.replace(" * ", " + ")),),
            kills=("test_best_span_matches_brute_force", "test_best_span_score_is_product_of_softmaxes",
                   "test_extract_answer_matches_pipeline"),

@@ -67,3 +67,13 @@ def test_model_dir_builds_once_into_the_fixture_cache(tmp_path, monkeypatch):
     second = tiny_qa.model_dir()
     assert first == second == tmp_path / tiny_qa.FIXTURE_NAME
     assert len(calls) == 1 and (first / "config.json").is_file()
+
+
+def test_model_dir_announces_a_build_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("AILIT_FIXTURES", str(tmp_path))
+    monkeypatch.setattr(tiny_qa, "build", lambda folder: (folder / "config.json").write_text("{}"))
+    notices = []
+    assert not tiny_qa.is_built()
+    tiny_qa.model_dir(announce=notices.append)
+    tiny_qa.model_dir(announce=notices.append)
+    assert tiny_qa.is_built() and len(notices) == 1 and "首次" in notices[0] and "first use" in notices[0]

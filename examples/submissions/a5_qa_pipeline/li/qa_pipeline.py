@@ -1,4 +1,4 @@
-"""A5 - Li: NumPy loops for the span search, one model call per window."""
+"""A5 - Li: NumPy loops for the span search, one model call per window; own wrapper on transformers 5.3+."""
 
 import os
 
@@ -25,7 +25,19 @@ def load_qa(model_dir, device=None):
     mdl = AutoModelForQuestionAnswering.from_pretrained(model_dir, local_files_only=True)
     if device is None:
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return pipeline("question-answering", model=mdl, tokenizer=tok, device=device)
+    try:
+        return pipeline("question-answering", model=mdl, tokenizer=tok, device=device)
+    except KeyError:  # transformers 5.3+ removed the task: my own extract_answer stands in
+        return _MyQA(mdl.to(device), tok)
+
+
+class _MyQA:
+    def __init__(self, model, tokenizer):
+        self.model, self.tokenizer = model, tokenizer
+
+    def __call__(self, question, context, max_answer_len=15, max_seq_len=384, doc_stride=128, **_):
+        return extract_answer(self.model, self.tokenizer, question, context, max_answer_len, max_seq_len,
+                              doc_stride)
 
 
 def _check(question, context):

@@ -1,10 +1,12 @@
-"""A5 - Wang: log-space vectorised search, windows padded to max_length, pipeline from paths."""
+"""A5 - Wang: log-space vectorised search, windows padded to max_length, pipeline from paths
+(own HandQA where transformers has no question-answering task)."""
 
 from pathlib import Path
 
 import torch
 import transformers
 from transformers import pipeline
+from transformers.pipelines import SUPPORTED_TASKS
 
 
 class ModelFolderError(FileNotFoundError):
@@ -29,8 +31,23 @@ def load_qa(model_dir, device=None):
     kwargs = {"device": device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")}
     if int(transformers.__version__.split(".")[0]) < 5:
         kwargs["framework"] = "pt"
+    if "question-answering" not in SUPPORTED_TASKS:  # removed in transformers 5.3
+        return HandQA(root, kwargs["device"])
     # The folder and its files exist (checked above), so transformers reads them and never asks the Hub.
     return pipeline("question-answering", model=str(root), tokenizer=str(root), **kwargs)
+
+
+class HandQA:
+    """The pipeline's call on my own extract_answer."""
+
+    def __init__(self, root, device):
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(root, local_files_only=True)
+        self.model = AutoModelForQuestionAnswering.from_pretrained(root, local_files_only=True).to(device)
+
+    def __call__(self, *, question, context, **options):
+        return extract_answer(self.model, self.tokenizer, question, context, **options)
 
 
 def answer(qa, question, context):

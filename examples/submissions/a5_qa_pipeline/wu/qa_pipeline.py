@@ -4,11 +4,14 @@
 再亲手实现 pipeline 内部的每一步：分词与字符偏移、只在上下文中选答案、start/end softmax、
 带长度限制的区间搜索、长文本的重叠窗口。
 
-Supported transformers versions: >=4.41,<5.3 for ``load_qa``/``answer`` (5.3 removed the
-"question-answering" pipeline task). ``best_span`` and ``extract_answer`` use only the tokenizer and
-the model, so they work on every version.
-支持的 transformers 版本：load_qa/answer 需要 >=4.41,<5.3（5.3 起删除了 question-answering
-任务）；best_span 与 extract_answer 只用到分词器和模型，任何版本都可用。
+Supported transformers versions: every release from 4.41 on. Where the installed transformers still
+has the "question-answering" pipeline task (up to 5.2) ``load_qa`` returns the library's pipeline;
+5.3 removed that task, and there ``load_qa`` returns a ``ByHandPipeline``: the same call and the same
+result, computed by your own ``extract_answer``. ``best_span`` and ``extract_answer`` use only the
+tokenizer and the model, so they work on every version.
+支持 transformers 4.41 及以后的所有版本：仍有 question-answering 任务的版本（至 5.2）上 load_qa 返回库的
+pipeline；5.3 起该任务被删除，load_qa 改为返回 ByHandPipeline——调用方式与结果相同，由你自己的
+extract_answer 计算。best_span 与 extract_answer 只用到分词器和模型，任何版本都可用。
 """
 
 from __future__ import annotations
@@ -25,21 +28,73 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.ind
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt")
 
 
-def load_qa(model_dir, device=None):
-    """A transformers "question-answering" pipeline from the LOCAL folder ``model_dir`` only.
+def has_qa_task() -> bool:
+    """True where the installed transformers still has the "question-answering" pipeline task (up to 5.2).
 
+    安装的 transformers 是否仍有 "question-answering" pipeline 任务（5.2 及以前为 True，5.3 起为 False）。
+    """
+    from transformers.pipelines import SUPPORTED_TASKS
+
+    return "question-answering" in SUPPORTED_TASKS
+
+
+class ByHandPipeline:
+    """What ``load_qa`` returns where transformers has no "question-answering" task (5.3 and later).
+
+    Called like the library's pipeline, ``qa(question=..., context=...)``, it answers with your own
+    ``extract_answer`` on ``model`` and ``tokenizer``: {"answer", "score", "start", "end"}. It takes
+    the pipeline's ``max_answer_len``, ``max_seq_len`` and ``doc_stride``; ``top_k=k`` gives a list of
+    the k best answers (best first), ``handle_impossible_answer=True`` lets the empty answer
+    {"answer": "", "start": 0, "end": 0} win when the model's [CLS] score beats every span.
+    Spans are whole tokens (like the library's ``align_to_words=False``).
+
+    transformers 5.3 起没有 question-answering 任务时 load_qa 返回的对象：调用方式与库的 pipeline 相同，
+    用你自己的 extract_answer 计算答案；支持 max_answer_len、max_seq_len、doc_stride、top_k 与
+    handle_impossible_answer。
+    """
+
+    def __init__(self, model, tokenizer):
+        self.model = model
+        self.tokenizer = tokenizer
+
+    @property
+    def device(self):
+        return self.model.device
+
+    def __call__(self, question=None, context=None, *, top_k: int = 1, max_answer_len: int = 15,
+                 max_seq_len: int = 384, doc_stride: int = 128, handle_impossible_answer: bool = False,
+                 **unused):
+        # HINT: the one best answer (top_k=1) is exactly extract_answer(self.model, self.tokenizer, question, context, ...).
+        # 提示：只要最佳答案（top_k=1）时，结果就是 extract_answer(self.model, self.tokenizer, question, context, ...)。
+        # HINT: top_k > 1: the k best spans of all windows as a list, best first (each (start, end) once).
+        # HINT: handle_impossible_answer: [CLS] joins each window's softmax; the empty answer scores p_start[CLS] * p_end[CLS].
+        # 提示：top_k > 1 时返回所有窗口中最好的 k 个区间（列表，按分数从高到低）；handle_impossible_answer 时 [CLS]
+        # 提示：也参与 softmax，空答案的分数为 p_start[CLS] * p_end[CLS]。
+        raise NotImplementedError("TODO: implement this / 请在此处完成代码")
+
+
+def load_qa(model_dir, device=None):
+    """A question-answering pipeline from the LOCAL folder ``model_dir`` only.
+
+    Where the installed transformers has the "question-answering" task (``has_qa_task()``, up to
+    5.2) this is the library's ``pipeline("question-answering", ...)``; from 5.3 on, a
+    ``ByHandPipeline`` over the same tokenizer and model (same call, same result).
     Never downloads anything: a missing folder, or a folder without ``config.json``, weights
     (``model.safetensors`` or ``pytorch_model.bin``) or tokenizer files (``tokenizer.json`` or
     ``vocab.txt``), raises ``FileNotFoundError`` naming what is missing. ``device``: e.g. "cpu",
     "cuda", "cuda:1", a ``torch.device``; None picks CUDA when available, else the CPU.
 
     只从本地文件夹加载，绝不联网下载；文件夹或文件缺失时抛出 FileNotFoundError，并写明缺少什么。
+    transformers 有 question-answering 任务（has_qa_task()，至 5.2）时返回库的 pipeline，5.3 起返回
+    同一分词器和模型上的 ByHandPipeline（调用方式与结果相同）。
     """
     # HINT: check the folder and its files yourself first (Path.is_dir / Path.is_file, see the names above).
     # HINT: a folder that does not exist looks like a Hub model id to transformers, which then tries to download it.
     # 提示：先自己检查文件夹和文件是否存在；不存在的路径会被 transformers 当成 Hub 上的模型名而尝试联网下载。
-    # HINT: AutoTokenizer / AutoModelForQuestionAnswering .from_pretrained(folder, local_files_only=True), then pipeline(...).
-    # 提示：用 from_pretrained(..., local_files_only=True) 只读本地文件，再用 pipeline(...) 组装，并传入 device。
+    # HINT: AutoTokenizer / AutoModelForQuestionAnswering .from_pretrained(folder, local_files_only=True), model on device.
+    # 提示：用 from_pretrained(..., local_files_only=True) 只读本地文件，并把模型放到 device 上。
+    # HINT: if has_qa_task(): pipeline("question-answering", model=..., tokenizer=..., device=...); else ByHandPipeline(model, tokenizer).
+    # 提示：has_qa_task() 为真时用 pipeline(...) 组装；否则返回 ByHandPipeline(model, tokenizer)。
     raise NotImplementedError("TODO: implement this / 请在此处完成代码")
 
 
@@ -117,7 +172,8 @@ if __name__ == "__main__":
         folder = model_dir()
     question, context = "谁是人工智能之父？", "艾伦·图灵是人工智能之父，被誉为计算机科学的奠基人。"
     qa = load_qa(folder)
-    print("pipeline / 使用 pipeline:", answer(qa, question, context))
+    kind = "library pipeline / 库的 pipeline" if has_qa_task() else "ByHandPipeline (transformers 5.3+)"
+    print(f"load_qa -> {kind}:", answer(qa, question, context))
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     model = AutoModelForQuestionAnswering.from_pretrained(folder, local_files_only=True)
     print("by hand  / 手写实现:    ", extract_answer(model, tokenizer, question, context))
