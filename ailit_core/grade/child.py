@@ -81,13 +81,18 @@ class RunnerStart:
 
     job: dict
     source: bytes
-    result_fd: int
+    result_fd: int  # the results pipe (trusted run) or the call socket (student server)
     out_fd: int
     keeper_pid: int
+    extra_fds: tuple = ()  # the trusted run's call sockets, one per student server
 
 
-def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: bool = True) -> RunnerStart:
-    """Runs in the freshly forked keeper; returns only in the runner (the keeper exits here)."""
+def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *extra_fds: int,
+                new_session: bool = True) -> RunnerStart:
+    """Runs in the freshly forked keeper; returns only in the runner (the keeper exits here).
+
+    A trusted run (``prep.sandboxed`` false: the suite calls student code through ``remote``) runs
+    no student code, so it enters no namespace; a student server or an in-process run does."""
     code = 70
     try:
         if new_session:
@@ -100,9 +105,11 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: 
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
         job, source = read_job(job_fd)
-        _close_fds_except({result_fd, out_fd})
+        _close_fds_except({result_fd, out_fd, *extra_fds})
         os.dup2(out_fd, 2)  # the keeper's own failures reach the grader's captured output
-        if prep.mode in ("full", "userns"):
+        if not prep.sandboxed:
+            pass
+        elif prep.mode in ("full", "userns"):
             isolation.enter_namespaces(prep.mode)
         else:
             workdir = basic_workdir(job["tag"])
@@ -112,9 +119,9 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *, new_session: 
         keeper_pid = os.getpid()
         runner = os.fork()
         if runner == 0:
-            return RunnerStart(job, source, result_fd, out_fd, keeper_pid)
-        os.close(result_fd)
-        os.close(out_fd)
+            return RunnerStart(job, source, result_fd, out_fd, keeper_pid, tuple(extra_fds))
+        for fd in (result_fd, out_fd, *extra_fds):
+            os.close(fd)
         while True:
             try:
                 _, status = os.waitpid(runner, 0)
@@ -152,16 +159,21 @@ def start_runner(prep, session, start: RunnerStart):
     os.close(start.result_fd)
     writer = channel.Writer(high, secrets.token_hex(16))
     writer.send("hello", pid=os.getpid(), mode=prep.mode)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(start.out_fd, 1)
-    os.dup2(start.out_fd, 2)
-    os.close(start.out_fd)
+    redirect_stdio(start.out_fd)
     _restore_threads(prep)
     reporter = RunReporter(prep, start.job, start.source, writer)
     session.config.pluginmanager.register(reporter, "ailit-run-reporter")
     return reporter.begin(session)
+
+
+def redirect_stdio(out_fd: int) -> None:
+    """stdin from /dev/null; stdout and stderr to ``out_fd`` (which is then closed)."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
 
 
 def _restore_threads(prep) -> None:
@@ -218,59 +230,8 @@ class RunReporter:
         return None
 
     def lockdown(self) -> str:
-        prep, job = self.prep, self.job
-        mode = prep.mode
-        data_now = sandbox.data_segment_bytes()
-        if mode == "full":
-            sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
-            tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
-        elif mode == "userns":
-            sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
-            tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
-        else:
-            workdir = basic_workdir(job["tag"])
-            tmp = home = workdir
-        module_path = os.path.join(workdir, prep.filename)
-        with open(module_path, "wb") as fh:
-            fh.write(self.source)
+        module_path = lockdown(self.prep, self.job, self.source)
         self.source = b""
-        drop_uid = mode == "full" or (mode == "basic" and os.geteuid() == 0 and prep.drop_uid)
-        if drop_uid:
-            os.chown(module_path, job["uid"], job["gid"])
-        os.chmod(module_path, 0o644)
-        fixtures = private_fixtures(prep.child_env.get("AILIT_FIXTURES"), os.path.join(tmp, ".fixtures"))
-        if drop_uid:
-            os.chown(fixtures, job["uid"], job["gid"])
-        os.environ.clear()
-        os.environ.update(prep.child_env)
-        os.environ["AILIT_FIXTURES"] = fixtures
-        os.environ.update({
-            "HOME": home, "TMPDIR": tmp, "USER": STUDENT, "LOGNAME": STUDENT, "AILIT_RUN": job["tag"],
-            "AILIT_IMPL": module_path, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
-        })
-        if job.get("profile"):
-            os.environ["AILIT_PROFILE"] = job["profile"]
-        tempfile.tempdir = tmp
-        os.chdir(workdir)
-        _best_effort(sandbox.set_no_new_privs, required=mode != "basic")
-        if drop_uid:
-            sandbox.become(job["uid"], job["gid"])
-        elif mode == "userns":
-            sandbox.drop_capabilities()
-        _best_effort(sandbox.set_parent_death_signal, required=mode != "basic")
-        sandbox.apply_limits(sandbox.Limits(
-            memory_bytes=job["memory_bytes"],
-            processes=job.get("max_processes") if drop_uid else None,
-        ), data_now=data_now)
-        if mode == "basic":
-            from ailit_core.grade import guards
-            site = guards.write_sitecustomize(workdir, protected=prep.protected, allowed=prep.allowed_inside)
-            os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (site, os.environ.get("PYTHONPATH")) if p)
-            guards.install(protected=prep.protected, allowed=prep.allowed_inside)
-        sys.path[:] = [p for p in sys.path
-                       if p in prep.allowed_inside or (p and os.path.isdir(p) and not _under(p, prep.protected))]
-        linecache.clearcache()
-        os.umask(0o022)
         return module_path
 
     def import_module(self, module_path: str) -> bool:
@@ -354,6 +315,63 @@ class RunReporter:
         if self.state["snapshot"] is not None:
             self.check(session.config, "at the end")
         self.writer.send("finish", exitstatus=int(exitstatus))
+
+
+def lockdown(prep, job: dict, source: bytes) -> str:
+    """Lock this process down before any student code runs: the minimal root, the module's file
+    in a private work folder, a clean environment, dropped privileges, limits. Returns the module's path."""
+    mode = prep.mode
+    data_now = sandbox.data_segment_bytes()
+    if mode == "full":
+        sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
+        tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
+    elif mode == "userns":
+        sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
+        tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
+    else:
+        workdir = basic_workdir(job["tag"])
+        tmp = home = workdir
+    module_path = os.path.join(workdir, prep.filename)
+    with open(module_path, "wb") as fh:
+        fh.write(source)
+    drop_uid = mode == "full" or (mode == "basic" and os.geteuid() == 0 and prep.drop_uid)
+    if drop_uid:
+        os.chown(module_path, job["uid"], job["gid"])
+    os.chmod(module_path, 0o644)
+    fixtures = private_fixtures(prep.child_env.get("AILIT_FIXTURES"), os.path.join(tmp, ".fixtures"))
+    if drop_uid:
+        os.chown(fixtures, job["uid"], job["gid"])
+    os.environ.clear()
+    os.environ.update(prep.child_env)
+    os.environ["AILIT_FIXTURES"] = fixtures
+    os.environ.update({
+        "HOME": home, "TMPDIR": tmp, "USER": STUDENT, "LOGNAME": STUDENT, "AILIT_RUN": job["tag"],
+        "AILIT_IMPL": module_path, "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
+    })
+    if job.get("profile"):
+        os.environ["AILIT_PROFILE"] = job["profile"]
+    tempfile.tempdir = tmp
+    os.chdir(workdir)
+    _best_effort(sandbox.set_no_new_privs, required=mode != "basic")
+    if drop_uid:
+        sandbox.become(job["uid"], job["gid"])
+    elif mode == "userns":
+        sandbox.drop_capabilities()
+    _best_effort(sandbox.set_parent_death_signal, required=mode != "basic")
+    sandbox.apply_limits(sandbox.Limits(
+        memory_bytes=job["memory_bytes"],
+        processes=job.get("max_processes") if drop_uid else None,
+    ), data_now=data_now)
+    if mode == "basic":
+        from ailit_core.grade import guards
+        site = guards.write_sitecustomize(workdir, protected=prep.protected, allowed=prep.allowed_inside)
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (site, os.environ.get("PYTHONPATH")) if p)
+        guards.install(protected=prep.protected, allowed=prep.allowed_inside)
+    sys.path[:] = [p for p in sys.path
+                   if p in prep.allowed_inside or (p and os.path.isdir(p) and not _under(p, prep.protected))]
+    linecache.clearcache()
+    os.umask(0o022)
+    return module_path
 
 
 def _best_effort(step, *, required: bool) -> None:

@@ -39,8 +39,19 @@ MAX_RESTARTS = 5
 READY_TIMEOUT_S = 900.0
 
 
+class _ParentGone(OSError):
+    """A warm parent did not take a request (it died): restart it and try once more."""
+
+
 class EngineError(RuntimeError):
-    """The grading machinery itself failed (warm parent did not start, hidden tests broken)."""
+    """The grading machinery itself failed (warm parent did not start, hidden tests broken).
+
+    ``str(error)`` is one line naming the cause; ``log`` is the warm parent's whole log (may be
+    empty), for the caller to keep where a TA can read it."""
+
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
 
 
 @dataclass
@@ -95,6 +106,9 @@ class _Run:
         self.finished = False
         self.next_memory_poll = 0.0
         self.budget_left = 0.0
+        self.servers: dict[str, int | None] = {}  # student server job id -> keeper pid (boundary suites)
+        self.server_exits: dict[str, int] = {}
+        self.lost: str | None = None  # a student server died: "import" or "test" (boundary suites)
 
 
 class Engine:
@@ -116,9 +130,39 @@ class Engine:
         self._tmp = tempfile.TemporaryDirectory(prefix="ailit-engine-")
         self._active: dict[str, _Run] = {}
         self._zygote_buffer: list[dict] = []
+        self.student_proc: subprocess.Popen | None = None
+        self.student_sock: socket.socket | None = None
+        self.student_info: dict = {}
 
     # -- warm parent -----------------------------------------------------------------------------
     def start(self) -> "Engine":
+        self.proc, self.sock, self._log_path, message = self._start_parent(self.settings, "zygote")
+        if message is None or message.get("op") != "ready":
+            detail = (message or {}).get("message") or self._log_tail() or "no answer"
+            log = self._log_tail(full=True)
+            self.close()
+            raise EngineError(f"the grading process for {self.assignment.id} did not start: {detail}", log=log)
+        self.info = message
+        self.sock.setblocking(False)
+        self.selector.register(self.sock, selectors.EVENT_READ, ("zygote", None))
+        if self.info.get("boundary"):
+            self._start_student_parent()
+        return self
+
+    def _start_student_parent(self) -> None:
+        """The second warm parent: forks the student servers; it never sees the hidden suite."""
+        settings = Settings(**{**self.settings.__dict__, "role": "student"})
+        self.student_proc, self.student_sock, self._student_log, message = self._start_parent(settings, "student")
+        if message is None or message.get("op") != "ready":
+            detail = (message or {}).get("message") or _tail(self._student_log) or "no answer"
+            log = _tail(self._student_log, full=True)
+            self.close()
+            raise EngineError(f"the student-side process for {self.assignment.id} did not start: {detail}", log=log)
+        self.student_info = message
+        self.student_sock.setblocking(False)
+        self.selector.register(self.student_sock, selectors.EVENT_READ, ("student", None))
+
+    def _start_parent(self, settings: Settings, name: str):
         import ailit_core
 
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -142,41 +186,20 @@ class Engine:
         })
         if self.profile:
             env["AILIT_PROFILE"] = self.profile
-        self._log_path = Path(self._tmp.name) / "zygote.log"
-        log = open(self._log_path, "wb")
+        log_path = Path(self._tmp.name) / f"{name}.log"
+        log = open(log_path, "wb")
         # cwd "/": pytest returns to its start folder at the end of a run, and "/" exists in every sandbox.
-        self.proc = subprocess.Popen(
-            [sys.executable, *launch_args(), self.settings.to_json(), str(child.fileno())],
+        proc = subprocess.Popen(
+            [sys.executable, *launch_args(), settings.to_json(), str(child.fileno())],
             pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         )
         log.close()
         child.close()
-        self.sock = parent
-        message = self._receive_zygote(READY_TIMEOUT_S)
-        if message is None or message.get("op") != "ready":
-            detail = (message or {}).get("message") or self._log_tail() or "no answer"
-            self.close()
-            raise EngineError(f"the grading process for {self.assignment.id} did not start: {detail}")
-        self.info = message
-        self.sock.setblocking(False)
-        self.selector.register(self.sock, selectors.EVENT_READ, ("zygote", None))
-        return self
+        message = _receive(parent, READY_TIMEOUT_S)
+        return proc, parent, log_path, message
 
-    def _log_tail(self) -> str:
-        try:
-            return self._log_path.read_text(encoding="utf-8", errors="replace")[-2000:].strip()
-        except OSError:
-            return ""
-
-    def _receive_zygote(self, timeout: float) -> dict | None:
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(8 << 20)
-        except (socket.timeout, OSError):
-            return None
-        if not data:
-            return None
-        return json.loads(data.decode("utf-8"))
+    def _log_tail(self, full: bool = False) -> str:
+        return _tail(self._log_path, full=full)
 
     @property
     def tests(self) -> list[dict]:
@@ -188,7 +211,14 @@ class Engine:
 
     @property
     def mode(self) -> str:
-        return self.info.get("mode", "?")
+        """The isolation of the processes that run student code."""
+        info = self.student_info if self.boundary else self.info
+        return info.get("mode", "?")
+
+    @property
+    def boundary(self) -> bool:
+        """The suite runs in a trusted process and calls the student's code in a server process."""
+        return bool(self.info.get("boundary")) and self.student_sock is not None
 
     def close(self) -> None:
         for run in list(self._active.values()):
@@ -212,8 +242,30 @@ class Engine:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        self._close_student_parent()
         self.selector.close()
         self._tmp.cleanup()
+
+    def _close_student_parent(self) -> None:
+        if self.student_sock is not None:
+            try:
+                self.selector.unregister(self.student_sock)
+            except (KeyError, ValueError):
+                pass
+            try:
+                self.student_sock.setblocking(True)
+                self.student_sock.send(json.dumps({"op": "quit"}).encode())
+            except OSError:
+                pass
+            self.student_sock.close()
+            self.student_sock = None
+        if self.student_proc is not None:
+            try:
+                self.student_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.student_proc.kill()
+                self.student_proc.wait()
+            self.student_proc = None
 
     def __enter__(self) -> "Engine":
         return self.start()
@@ -235,6 +287,8 @@ class Engine:
                 kind, run = key.data
                 if kind == "zygote":
                     self._on_zygote()
+                elif kind == "student":
+                    self._on_student_parent()
                 elif kind == "result":
                     self._on_result(run)
                 elif kind == "output":
@@ -261,37 +315,22 @@ class Engine:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+        if self.student_proc is not None:
+            self.student_proc.kill()
+        self._close_student_parent()
+        self.student_info = {}
         tests = self.tests
         self.start()
         if self.tests != tests:
             raise EngineError("the hidden tests changed while grading")
 
     def _launch(self, tally: Tally, only: list[str] | None) -> None:
-        if self.info.get("dead"):
+        if self.info.get("dead") or self.student_info.get("dead"):
             self._restart_zygote()
         run = _Run(tally, only)
         tally.runs += 1
         if self.mode == "full" or (self.mode == "basic" and os.geteuid() == 0):
             run.uid = run.gid = sandbox.pick_unused_uid()
-        job_r, job_w = os.pipe()
-        result_r, result_w = os.pipe()
-        out_r, out_w = os.pipe()
-        request = [json.dumps({"op": "run", "job": run.job_id}).encode()]
-        for attempt in range(2):
-            try:
-                self.sock.setblocking(True)
-                socket.send_fds(self.sock, request, [job_r, result_w, out_w])
-                self.sock.setblocking(False)
-                break
-            except OSError as exc:
-                if attempt:
-                    for fd in (job_r, job_w, result_r, result_w, out_r, out_w):
-                        os.close(fd)
-                    raise EngineError(f"the grading process stopped: {exc}") from None
-                self._zygote_died()
-                self._restart_zygote()
-        for fd in (job_r, result_w, out_w):
-            os.close(fd)
         spent = tally.student_time
         job = {
             "tag": run.tag, "uid": run.uid, "gid": run.gid, "only": only, "profile": self.profile,
@@ -299,8 +338,20 @@ class Engine:
             "memory_bytes": self.limits.memory_mb << 20, "max_processes": self.limits.max_processes,
             "nbytes": len(tally.task.source),
         }
-        payload = json.dumps(job).encode() + b"\n" + tally.task.source
-        threading.Thread(target=_write_all, args=(job_w, payload), daemon=True).start()
+        result_r, result_w = os.pipe()
+        out_r, out_w = os.pipe()
+        for attempt in range(2):
+            try:
+                self._dispatch(run, job, tally.task.source, result_w, out_w)
+                break
+            except _ParentGone as exc:
+                if attempt:
+                    for fd in (result_r, result_w, out_r, out_w):
+                        os.close(fd)
+                    raise EngineError(f"the grading process stopped: {exc}") from None
+                self._restart_zygote()
+        for fd in (result_w, out_w):
+            os.close(fd)
         for fd in (result_r, out_r):
             os.set_blocking(fd, False)
         run.result_fd, run.out_fd = result_r, out_r
@@ -309,6 +360,72 @@ class Engine:
         run.deadline = time.monotonic() + self.limits.setup_timeout_s
         run.budget_left = max(0.0, self.limits.timeout_s - spent)
         self._active[run.job_id] = run
+
+    def _dispatch(self, run: _Run, job: dict, source: bytes, result_w: int, out_w: int) -> None:
+        if self.boundary:
+            # The hidden tests run in a trusted process that gets no module, only one call socket
+            # per student server; the servers get the module and the output pipe.
+            servers = ["default", *sorted(self.info.get("variants") or {})]
+            pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in servers]
+            for name, (_, student_end) in zip(servers, pairs):
+                options = (self.info.get("variants") or {}).get(name, {})
+                # Each server its own tag (its basic-mode work folder and process marker).
+                server_job = {**job, "tag": _server_tag(run.tag, name),
+                              "block_imports": list(options.get("block_imports", []))}
+                key = f"{run.job_id}/{name}"
+                run.servers[key] = None
+                self._send_job(self.student_sock, key, [student_end.fileno(), out_w], server_job, source)
+                student_end.close()
+            log_fd = os.open(Path(self._tmp.name) / f"trusted-{run.job_id}.log", os.O_WRONLY | os.O_CREAT, 0o600)
+            trusted_job = {**job, "servers": servers, "nbytes": 0}
+            self._send_job(self.sock, run.job_id, [result_w, log_fd, *(ours.fileno() for ours, _ in pairs)],
+                           trusted_job, b"")
+            os.close(log_fd)
+            for ours, _ in pairs:
+                ours.close()
+        else:
+            self._send_job(self.sock, run.job_id, [result_w, out_w], job, source)
+
+    def _send_job(self, sock: socket.socket, key: str, fds: list[int], job: dict, source: bytes) -> None:
+        """Ask a warm parent to fork a process for ``key``; its job (and module) follow on a pipe."""
+        job_r, job_w = os.pipe()
+        request = [json.dumps({"op": "run", "job": key}).encode()]
+        try:
+            sock.setblocking(True)
+            socket.send_fds(sock, request, [job_r, *fds])
+            sock.setblocking(False)
+        except OSError as exc:
+            os.close(job_r)
+            os.close(job_w)
+            self._zygote_died()
+            raise _ParentGone(str(exc)) from None
+        os.close(job_r)
+        payload = json.dumps(job).encode() + b"\n" + source
+        threading.Thread(target=_write_all, args=(job_w, payload), daemon=True).start()
+
+    def _on_student_parent(self) -> None:
+        while True:
+            try:
+                data = self.student_sock.recv(1 << 20)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._zygote_died()
+                return
+            try:
+                message = json.loads(data.decode("utf-8"))
+                run_id, _, _name = str(message.get("job")).partition("/")
+            except (UnicodeDecodeError, ValueError, AttributeError):
+                continue
+            run = self._active.get(run_id)
+            if run is None or message.get("job") not in run.servers:
+                continue
+            if message.get("op") == "started":
+                run.servers[message["job"]] = message.get("pid")
+            elif message.get("op") == "exited":
+                run.server_exits[message["job"]] = message.get("code")
 
     def _on_zygote(self) -> None:
         while True:
@@ -332,16 +449,17 @@ class Engine:
                 run.exited_at = time.monotonic()
 
     def _zygote_died(self) -> None:
-        try:
-            self.selector.unregister(self.sock)
-        except (KeyError, ValueError):
-            pass
+        for sock in (self.sock, self.student_sock):
+            try:
+                self.selector.unregister(sock)
+            except (KeyError, ValueError):
+                pass
         for run in self._active.values():
             self._kill(run, "grader_failed")
             run.exit_code = run.exit_code if run.exit_code is not None else -9
             run.exited_at = time.monotonic()
         self.info["dead"] = True
-        self._death_note = self._log_tail()
+        self._death_note = self._log_tail() + ("\n" + _tail(getattr(self, "_student_log", None))).rstrip()
 
     def _on_output(self, run: _Run) -> None:
         try:
@@ -378,7 +496,14 @@ class Engine:
             self._close_fd(run, "result_fd")
             return
         for message in messages:
-            self._on_message(run, message)
+            try:
+                self._on_message(run, message)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                # A message with a field of the wrong type (e.g. a non-numeric duration): that
+                # submission's results cannot be trusted; the batch goes on.
+                self._tampered(run, [f"a malformed message on the results channel ({type(exc).__name__})"])
+                self._close_fd(run, "result_fd")
+                return
 
     def _close_fd(self, run: _Run, attr: str) -> None:
         fd = getattr(run, attr)
@@ -421,6 +546,8 @@ class Engine:
             run.deadline = now + test_limit
         elif kind == "report":
             self._on_report(run, message)
+        elif kind == "lost":
+            run.lost = "test" if message.get("nodeid") else "import"
         elif kind == "tamper":
             self._tampered(run, [str(c) for c in message.get("changes", [])][:20] or ["(unspecified)"])
         elif kind == "finish":
@@ -448,7 +575,11 @@ class Engine:
         if outcome not in ("passed", "failed", "skipped") or when not in ("setup", "call", "teardown"):
             self._tampered(run, ["a malformed test report"])
             return
-        entry["duration"] += float(message.get("duration") or 0.0)
+        duration = message.get("duration") or 0.0
+        if type(duration) not in (int, float) or not 0 <= duration < 1e7:
+            self._tampered(run, ["a malformed test report (duration)"])
+            return
+        entry["duration"] += float(duration)
         text = str(message.get("message") or "")
         if message.get("timeout"):
             entry["timeout"] = True
@@ -493,7 +624,10 @@ class Engine:
                 self._kill(run, "memory")
 
     def _processes(self, run: _Run) -> list[int]:
-        pids = set(sandbox.descendants(run.pid)) if run.pid else set()
+        if run.servers:  # the student's processes; the trusted run's memory is the grader's
+            pids = {p for pid in run.servers.values() if pid for p in sandbox.descendants(pid)}
+        else:
+            pids = set(sandbox.descendants(run.pid)) if run.pid else set()
         if run.uid is not None:
             pids.update(sandbox.processes_of_uid(run.uid))
         return sorted(pids)
@@ -503,13 +637,11 @@ class Engine:
             run.kill_reason = reason
         # The warm parent signals the run's process group (it alone knows the pid is still its
         # child); the rest of the run dies with it: PID namespace, parent-death signals, sweeps.
-        if self.sock is not None and run.exit_code is None:
-            try:
-                self.sock.setblocking(True)
-                self.sock.send(json.dumps({"op": "kill", "job": run.job_id}).encode())
-                self.sock.setblocking(False)
-            except OSError:
-                pass
+        if run.exit_code is None:
+            _ask_kill(self.sock, run.job_id)
+        for key in run.servers:
+            if key not in run.server_exits:
+                _ask_kill(self.student_sock, key)
         self._sweep(run)
 
     def _sweep(self, run: _Run) -> None:
@@ -518,7 +650,8 @@ class Engine:
                 if not sandbox.kill_uid(run.uid):
                     break
         if self.mode == "basic":
-            sandbox.kill_tagged(run.tag)
+            for tag in _tags(run):
+                sandbox.kill_tagged(tag)
 
     def _is_over(self, run: _Run, now: float) -> bool:
         if run.exit_code is None:
@@ -549,11 +682,14 @@ class Engine:
         self._sweep(run)
         self._drain(run)
         if self.mode == "basic":
-            _remove_tree(run.tag)
+            for tag in _tags(run):
+                _remove_tree(tag)
         tally = run.tally
         if run.clock_started is not None:
             tally.student_time += time.monotonic() - run.clock_started
         reason = run.kill_reason
+        if run.lost and reason is None:
+            return self._after_lost_server(run)
         if reason is None and not run.finished and not tally.flags & {"sandbox_error", "collect_error", "tampered"}:
             reason = "crashed"
         if reason in (None, "tampered"):
@@ -589,12 +725,75 @@ class Engine:
         tally.flags.add("timeout" if tally.student_time >= self.limits.timeout_s else "restarts")
         return None
 
+    def _after_lost_server(self, run: _Run) -> list[str] | None:
+        """A student server died during a test (boundary suites): that test failed (the trusted run
+        reported it); the tests after it get fresh processes, as after a crash in-process."""
+        tally = run.tally
+        tally.flags.add("crashed")
+        code = next(iter(run.server_exits.values()), None)
+        if run.lost == "import":
+            tally.crash = (code, "importing", None)
+            tally.where = "importing"
+            return None
+        last = next((n for n in reversed(tally.order) if n in tally.done), None)
+        tally.crash = (code, "test", last)
+        remaining = tally.remaining()
+        if remaining and tally.runs <= MAX_RESTARTS and tally.student_time < self.limits.timeout_s:
+            name = tally.tests[last]["name"] if last in tally.tests else "?"
+            tally.notes.append(f"after test {name} the remaining tests ran in a fresh process "
+                               f"/ 测试 {name} 之后的测试在新进程中继续运行")
+            return remaining
+        return None
+
     def _cut_short(self, reason: str, code: int | None = None) -> str:
         return verdict.cut_short(reason, self.limits, code)
 
     def _result(self, tally: Tally) -> SubmissionResult:
         return verdict.result(tally, self.limits, self.assignment.filename, self.mode,
                               death_note=getattr(self, "_death_note", ""))
+
+
+def _server_tag(tag: str, server: str) -> str:
+    return tag if server == "default" else f"{tag}-{server}"
+
+
+def _tags(run: _Run) -> list[str]:
+    return [run.tag] + [_server_tag(run.tag, key.partition("/")[2]) for key in run.servers
+                        if not key.endswith("/default")]
+
+
+def _ask_kill(sock: socket.socket | None, job: str) -> None:
+    if sock is None:
+        return
+    try:
+        sock.setblocking(True)
+        sock.send(json.dumps({"op": "kill", "job": job}).encode())
+        sock.setblocking(False)
+    except OSError:
+        pass
+
+
+def _tail(path: Path | None, full: bool = False) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace") if path else ""
+    except OSError:
+        return ""
+    return text.strip() if full else text[-2000:].strip()
+
+
+def _receive(sock: socket.socket, timeout: float) -> dict | None:
+    sock.settimeout(timeout)
+    try:
+        data = sock.recv(8 << 20)
+    except (socket.timeout, OSError):
+        return None
+    if not data:
+        return None
+    try:
+        message = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return message if isinstance(message, dict) else None
 
 
 def _write_all(fd: int, payload: bytes) -> None:

@@ -205,8 +205,9 @@ def _visible_content(path: str, allowed: list[str]) -> bool:
 
 def enter_namespaces(mode: str) -> None:
     if mode == "full":
-        sandbox.unshare(sandbox.CLONE_NEWNS | sandbox.CLONE_NEWNET | sandbox.CLONE_NEWPID)
+        sandbox.unshare(sandbox.CLONE_NEWNS | sandbox.CLONE_NEWNET | sandbox.CLONE_NEWPID | sandbox.CLONE_NEWIPC)
     elif mode == "userns":
         uid, gid = os.getuid(), os.getgid()
-        sandbox.unshare(sandbox.CLONE_NEWUSER | sandbox.CLONE_NEWNS | sandbox.CLONE_NEWNET | sandbox.CLONE_NEWPID)
+        sandbox.unshare(sandbox.CLONE_NEWUSER | sandbox.CLONE_NEWNS | sandbox.CLONE_NEWNET | sandbox.CLONE_NEWPID
+                        | sandbox.CLONE_NEWIPC)
         sandbox.write_id_maps(uid, uid, gid, gid)

@@ -21,6 +21,7 @@ class Settings:
     hide: list[str] = field(default_factory=list)  # more folders runs must not see (submissions, gradebook)
     start: str = "fork"
     warm: bool = True  # also preload what students commonly import (pays off over a batch, not for one run)
+    role: str = "tests"  # "tests": holds the hidden suite; "student": only forks student servers
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)

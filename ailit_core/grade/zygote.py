@@ -66,12 +66,21 @@ class Prepared:
     preload_seconds: float
     preload_failures: list[str]
     torch_threads: int = 0
+    boundary: bool = False  # the suite calls the student's code through ``remote`` (never imports it)
+    variants: dict | None = None  # more student servers the suite declared (name -> options)
+    role: str = "tests"
+
+    @property
+    def sandboxed(self) -> bool:
+        """Whether the processes forked from here run student code (and so enter the sandbox)."""
+        return self.role == "student" or not self.boundary
 
     def summary(self) -> dict:
         return {
             "tests": self.tests, "collect_errors": self.collect_errors, "mode": self.mode,
             "mode_notes": self.mode_notes, "preload_seconds": self.preload_seconds,
             "preload_failures": self.preload_failures, "pid": os.getpid(),
+            "boundary": self.boundary, "variants": self.variants or {},
         }
 
 
@@ -179,6 +188,9 @@ class Server:
             start = serve(self.sock, prep)
             if start is None:  # the grader is done: end the server's own session
                 return True
+        if prep.boundary:
+            from ailit_core.grade import trusted
+            return trusted.start(prep, session, start)
         return child.start_runner(prep, session, start)
 
 
@@ -196,14 +208,17 @@ def pytest_args_for(assignment, extra: list[str]) -> list[str]:
     ]
 
 
-def prepare(settings: Settings, server: Server) -> Prepared:
-    """Everything a run needs, worked out once, after collection (``Server.pytest_runtestloop``)."""
+def prepare(settings: Settings, server: Server | None) -> Prepared:
+    """Everything a run needs, worked out once, after collection (``Server.pytest_runtestloop``);
+    ``server`` is None in the student warm parent, which collects nothing."""
     from ailit_core import assignments, paths
     from ailit_core.data import cache
     from ailit_core.grade import isolation
 
     assignment = assignments.get(settings.assignment_id)
-    fixture_notes = prebuild_fixtures(assignment)
+    fixture_notes = prebuild_fixtures(assignment) if server is not None else []
+    remote = sys.modules.get("ailit_core.grade.remote")
+    boundary = server is None or bool(remote is not None and remote.DECLARED)
     hidden = str(assignment.hidden_tests_dir.resolve())
     test_modules = sorted(name for name, module in list(sys.modules.items())  # lazy modules may add entries
                           if module is not None and str(getattr(module, "__file__", "") or "").startswith(hidden + os.sep))
@@ -223,11 +238,15 @@ def prepare(settings: Settings, server: Server) -> Prepared:
     child_env.setdefault("PATH", os.defpath)
     return Prepared(
         settings=settings, module=assignment.module, filename=assignment.filename, pytest_args=[],
-        tests=server.tests, collect_errors=server.errors, test_modules=test_modules, mode=mode, mode_notes=notes,
+        tests=server.tests if server else [], collect_errors=server.errors if server else [],
+        test_modules=test_modules, mode=mode, mode_notes=notes,
         root_plan=layout.plan, drop_uid=layout.others_can_run_python, protected=layout.protected,
         allowed_inside=layout.allowed_inside, child_env=child_env,
-        preload_seconds=time.monotonic() - server.started, preload_failures=server.preload_failures,
+        preload_seconds=time.monotonic() - (server.started if server else _STARTED),
+        preload_failures=server.preload_failures if server else [],
         torch_threads=sys.modules["torch"].get_num_threads() if "torch" in sys.modules else 0,
+        boundary=boundary, variants=remote.variants() if server is not None and boundary else None,
+        role=settings.role,
     )
 
 
@@ -290,7 +309,7 @@ def serve(sock: socket.socket, prep: Prepared):
                     pass
             if sock in readable:
                 try:
-                    data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
+                    data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 16)
                 except (ConnectionError, OSError):
                     break
                 if not data:
@@ -311,7 +330,7 @@ def serve(sock: socket.socket, prep: Prepared):
                     for fd in fds:
                         os.close(fd)
                     continue
-                if request.get("op") == "run" and len(fds) == 3:
+                if request.get("op") == "run" and len(fds) >= 3:
                     sys.stdout.flush()
                     sys.stderr.flush()
                     if prep.settings.start == "spawn":
@@ -359,6 +378,40 @@ def _spawn_keeper(prep: Prepared, fds: list[int]) -> int:
     return os.posix_spawn(sys.executable, argv, dict(os.environ), setsid=True)
 
 
+_STARTED = time.monotonic()
+
+
+def student_main(settings: Settings, sock: socket.socket | None, once_fds: list[int] | None = None) -> int:
+    """The student warm parent: imports what submissions need, never pytest or the hidden suite,
+    and forks one student server per request (``server.start_server``)."""
+    from ailit_core import assignments
+    from ailit_core.grade import server
+    from ailit_core.grade.child import keeper_main
+
+    server_pid = os.getpid()
+    try:
+        assignment = assignments.get(settings.assignment_id)
+        failures = preload([*(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path)])
+        if "torch" in sys.modules:
+            try:
+                warm_up_torch()
+            except Exception as exc:  # noqa: BLE001 - an optimisation only
+                failures.append(f"torch warm-up: {type(exc).__name__}: {exc}")
+        prep = prepare(settings, None)
+        prep.preload_failures = failures
+        start = keeper_main(prep, *once_fds, new_session=False) if once_fds else serve(sock, prep)
+    except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
+        if os.getpid() == server_pid:
+            _send(sock, {"op": "failed", "message": f"{type(exc).__name__}: {exc}",
+                         "trace": traceback.format_exc()[-3000:]})
+            return 0
+        os._exit(70)
+    if start is None:
+        return 0
+    server.start_server(prep, start)  # never returns
+    os._exit(70)
+
+
 def main(argv: list[str]) -> int:
     from ailit_core import assignments
     from ailit_core.grade import sandbox
@@ -379,7 +432,10 @@ def main(argv: list[str]) -> int:
         sys.dont_write_bytecode = True
         if settings.profile:
             os.environ["AILIT_PROFILE"] = settings.profile
-        server = Server(settings, sock, once_fds=[int(fd) for fd in argv[2:5]] if once else None)
+        once_fds = [int(fd) for fd in argv[2:]] if once else None
+        if settings.role == "student":
+            return student_main(settings, sock, once_fds)
+        server = Server(settings, sock, once_fds=once_fds)
         try:
             assignment = assignments.get(settings.assignment_id)
             server.preload_failures = preload(

@@ -5,15 +5,10 @@ and data from fixed seeds, so any correct implementation (loops or vectorised, a
 initial weights) passes and hard-coded answers fail.
 """
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 
+from ailit_core.grade import remote
 from ailit_core.gradcheck import numerical_gradient, relative_error
 
 NAMES = ("weights_input_hidden", "bias_hidden", "weights_hidden_output", "bias_output")
@@ -226,24 +221,22 @@ def test_xor_solved_from_good_start(xor_net):
 @pytest.mark.points(10)
 def test_works_without_torch():
     """The module imports and trains in a Python where torch cannot be imported (backprop by hand). / 不依赖 torch。"""
-    script = textwrap.dedent("""
-        import importlib.util, json, sys
-        import numpy as np
-        sys.modules["torch"] = None  # any `import torch` now raises ImportError
-        spec = importlib.util.spec_from_file_location("xor_net", sys.argv[1])
-        mod = importlib.util.module_from_spec(spec); sys.modules["xor_net"] = mod; spec.loader.exec_module(mod)
-        net = mod.NeuralNetwork(2, 3, 1, seed=1)
-        X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float); y = np.array([[0], [1], [1], [0]], dtype=float)
+    # A second student server imports the module with `import torch` failing (remote variant).
+    conn = remote.connection("without_torch")
+    if not conn.hello.ok:
+        if "torch" in conn.hello.message:
+            pytest.fail(f"the module needs torch; write backpropagation with NumPy only ({conn.hello.message}) "
+                        "/ 模块依赖 torch：请只用 NumPy 手写反向传播")
+        pytest.fail(f"the module failed to import without torch: {conn.hello.message} / 没有 torch 时模块导入失败")
+    module = conn.module
+    params, X, y = random_problem(61, 2, 3, 1, n_samples=4)
+    try:
+        net = make_net(module, params)
         grads = net.compute_gradients(X, y)
         net.train(X, y, 3, 0.1)
-        print(json.dumps(sorted(grads)))
-    """)
-    path = os.environ.get("AILIT_IMPL")
-    assert path, "AILIT_IMPL is not set"
-    proc = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        if "torch" in proc.stderr:
-            pytest.fail(f"the module needs torch; write backpropagation with NumPy only ({last})")
-        pytest.fail(f"the module failed without torch: {last}")
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == sorted(NAMES)
+    except remote.RemoteError as exc:
+        if "torch" in str(exc):
+            pytest.fail(f"the module needs torch while training; use NumPy only ({exc}) / 训练时依赖 torch，请只用 NumPy")
+        pytest.fail(f"the module failed without torch: {type(exc).__name__}: {exc} / 没有 torch 时运行失败")
+    assert isinstance(grads, dict) and sorted(grads) == sorted(NAMES), (
+        "without torch, compute_gradients must still return the four gradients / 没有 torch 时也应返回四个梯度")

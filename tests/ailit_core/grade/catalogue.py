@@ -1,6 +1,13 @@
 """Adversarial submissions for a1_xor_backprop: each is the released stub (every function raises
 NotImplementedError, so an honest grade is 0) plus an attack on the grader. Every one must score 0
-and leave the batch complete.
+and leave the batch complete; ``honest`` (the reference, in the same batch) must score 100.
+
+The attacks cover every class known to beat in-process graders: files that configure pytest,
+dying or hanging at import, resource exhaustion, forged results (files, descriptors, the call
+socket), patching pytest or numpy (also transiently, from a trace hook, and by rewriting code
+objects), calling the hidden suite's oracles, answers printed for a subprocess check, replies of the
+wrong type, System V shared memory, and exfiltrating the tests' data into feedback. Since the
+hidden tests run in a trusted process, most of them now find nothing to attack.
 
 ``build(folder, context)`` writes the catalogue as a folder of submissions; ``context`` carries what
 a well-informed attacker would know (the gradebook path, a listening port, a marker for its
@@ -223,6 +230,104 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
                     mod.oracle_sigmoid = lambda x: x
             """)},
         "find_reference": {MODULE: module(FIND_REFERENCE, suffix=DELEGATE)},
+        "transient_trace_patch": {MODULE: module("""
+            import sys, _pytest.reports
+            _original = _pytest.reports.TestReport.from_item_and_call.__func__
+            def _pass(cls, item, call):
+                report = _original(cls, item, call)
+                report.outcome, report.longrepr = "passed", None
+                return report
+            def _tracer(frame, event, arg):
+                # installs the patch while a test runs, removes it before any check could look
+                if event == "call" and frame.f_code.co_name.startswith("test_"):
+                    _pytest.reports.TestReport.from_item_and_call = classmethod(_pass)
+                elif event == "return" and frame.f_code.co_name == "pytest_runtest_logreport":
+                    _pytest.reports.TestReport.from_item_and_call = classmethod(_original)
+                return None
+            sys.settrace(_tracer)
+            sys.setprofile(_tracer)
+            """)},
+        "gc_results_writer": {MODULE: module("""
+            import gc, json, os
+            # look for the results writer (its fd and nonce) and end the run with a forged finish
+            for obj in gc.get_objects():
+                if hasattr(obj, "nonce") and hasattr(obj, "fd"):
+                    for kind, fields in (("report", {"nodeid": "x", "when": "call", "outcome": "passed"}),
+                                         ("finish", {"exitstatus": 0})):
+                        line = json.dumps({"n": obj.nonce, "t": kind, **fields}) + "\\n"
+                        os.write(obj.fd, line.encode())
+            """)},
+        "code_object_rewrite": {MODULE: module("""
+            import numpy as np, numpy.testing
+            def _yes(*args, **kwargs):
+                return True
+            for target in (np.allclose, np.array_equal, np.isclose):
+                try:
+                    target.__code__ = _yes.__code__
+                except (AttributeError, TypeError, ValueError):
+                    pass
+            numpy.testing.assert_allclose.__code__ = (lambda *a, **k: None).__code__
+            """)},
+        "call_oracles": {MODULE: module(suffix="""
+            import sys
+            def _oracle(name):
+                for mod_name, mod in list(sys.modules.items()):
+                    if mod_name.startswith("test_hidden") and hasattr(mod, name):
+                        return getattr(mod, name)
+                raise NotImplementedError("no oracle here")
+            def sigmoid(x):
+                return _oracle("oracle_sigmoid")(x)
+            """)},
+        "print_answer": {MODULE: module("""
+            import json
+            print(json.dumps(sorted(["weights_input_hidden", "bias_hidden", "weights_hidden_output", "bias_output"])))
+            """)},
+        "lying_array": {MODULE: module(suffix="""
+            import numpy as np, sys
+            class _Liar(np.ndarray):
+                # equal to anything, and reads the caller's expected values through its frames
+                def __eq__(self, other):
+                    return True
+                def __array_ufunc__(self, *args, **kwargs):
+                    return np.asarray(sys._getframe(1).f_locals.get("expected", 0.5))
+            def sigmoid(x):
+                return np.zeros_like(x).view(_Liar)
+            def sigmoid_derivative(s):
+                return np.zeros_like(s).view(_Liar)
+            """)},
+        "malformed_reply": {MODULE: module("""
+            import os, socket, struct, json
+            # a well-framed reply whose fields have the wrong types, on every socket it can find
+            body = json.dumps({"v": {"$d": [["kind", "hello"], ["ok", "yes"], ["duration", "soon"]]}, "b": []}).encode()
+            frame = struct.pack(">Q", len(body)) + body
+            for fd in range(3, 256):
+                try:
+                    if socket.socket(fileno=os.dup(fd)).type == socket.SOCK_STREAM:
+                        os.write(fd, frame)
+                except OSError:
+                    pass
+            """)},
+        "sysv_shared_memory": {MODULE: module("""
+            import ctypes, ctypes.util
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            IPC_CREAT, IPC_PRIVATE = 0o1000, 0
+            for _ in range(4):  # segments that would outlive the run (and escape its memory limit)
+                shmid = libc.shmget(IPC_PRIVATE, 64 * 1024 * 1024, IPC_CREAT | 0o600)
+            """)},
+        "exfiltrate_test_data": {MODULE: module(suffix="""
+            import gc, sys
+            def sigmoid(x):
+                found = []
+                for obj in gc.get_objects():  # the tests' locals, constants and oracles, if they were here
+                    name = getattr(obj, "__name__", "")
+                    if isinstance(name, str) and ("oracle" in name or name.startswith("test_")):
+                        found.append(name)
+                frame = sys._getframe()
+                while frame is not None:
+                    found += [k for k in frame.f_locals if k not in ("found", "frame", "obj", "name", "x")]
+                    frame = frame.f_back
+                raise ValueError("LEAK:" + ",".join(found))
+            """)},
         "network": {MODULE: module(f"""
             import socket
             for host in ("127.0.0.1", "localhost", "10.0.0.1", "1.1.1.1"):
@@ -235,11 +340,16 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
     }
 
 
+def honest() -> dict[str, str]:
+    """The reference solution, graded in the same batch as the attacks: it must keep 100."""
+    return {MODULE: assignments.get(ASSIGNMENT).solution_path.read_text(encoding="utf-8")}
+
+
 def write(folder: Path, context: dict) -> list[str]:
     """The catalogue as submissions in ``folder`` (one as a zip); returns the students."""
     folder.mkdir(parents=True, exist_ok=True)
     students = []
-    for student, files in attacks(context).items():
+    for student, files in {**attacks(context), "honest": honest()}.items():
         if student == "conftest_injection":  # also exercise the zip path
             with zipfile.ZipFile(folder / f"{student}.zip", "w") as archive:
                 for rel, text in files.items():

@@ -31,10 +31,26 @@ EXPECTED = {
     "segfault_at_import": {"crashed"},
     "infinite_loop_at_import": {"timeout"}, "sleep_at_import": {"timeout"}, "stubborn_loop": {"timeout"},
     "memory_hog": {"memory", "import_error"}, "output_flood": {"output_limit"},
-    "orphans": {"graded", "timeout"}, "forged_results": {"tampered"},
-    "patch_pytest_reports": {"tampered"}, "replace_tests": {"tampered"}, "register_pass_plugin": {"tampered"}, "patch_oracles": {"tampered"},
+    "orphans": {"graded", "timeout"},
+    # Writing into every descriptor reaches the call socket: a malformed reply.
+    "forged_results": {"tampered"}, "malformed_reply": {"tampered"},
+    # Attacks on the grading machinery find none of it in the student's process: plain 0.
+    "patch_pytest_reports": {"graded"}, "replace_tests": {"graded"}, "register_pass_plugin": {"graded"},
+    "patch_oracles": {"graded"}, "transient_trace_patch": {"graded"}, "gc_results_writer": {"graded"},
+    "code_object_rewrite": {"graded"}, "call_oracles": {"graded"}, "print_answer": {"graded"},
+    "lying_array": {"graded"}, "sysv_shared_memory": {"graded"}, "exfiltrate_test_data": {"graded"},
     "find_reference": {"graded"}, "network": {"graded"},
+    "honest": {"graded"},
 }
+
+
+def sysv_segments() -> set[str]:
+    """The machine's System V shared-memory segment ids (``/proc/sysvipc/shm``)."""
+    try:
+        with open("/proc/sysvipc/shm", encoding="utf-8") as fh:
+            return {line.split()[1] for line in fh.readlines()[1:] if line.split()}
+    except OSError:
+        return set()
 
 
 class Listener:
@@ -79,24 +95,27 @@ def run_catalogue(tmp_path, mode, only=None):
     out, subs = tmp_path / "out", tmp_path / "subs"
     students = catalogue.write(subs, {"out": out, "port": listener.port, "marker": marker})
     if only is not None:
+        only = set(only) | {"honest"}
         for path in list(subs.iterdir()):
             if path.name.split(".")[0] not in only:
                 subprocess.run(["rm", "-rf", str(path)], check=True)
         students = [s for s in students if s in only]
+    segments = sysv_segments()
     started = time.monotonic()
     results = grade.main(submissions_dir=subs, assignment_id=catalogue.ASSIGNMENT, out=out, quiet=True, jobs=2,
                          mode=mode, **LIMITS)
     elapsed = time.monotonic() - started
     time.sleep(0.5)
-    leftovers = marked_processes(marker)
+    leftovers = marked_processes(marker) + [f"SysV segment {s}" for s in sysv_segments() - segments]
     listener.close()
     return {r.student: r for r in results}, students, out, listener.connections, leftovers, elapsed
 
 
 def check_common(got, students, out, connections, leftovers):
     assert sorted(got) == sorted(students), "the batch is incomplete"
-    wrong = {s: (r.score, r.status, r.message[:300]) for s, r in got.items() if r.score != 0}
+    wrong = {s: (r.score, r.status, r.message[:300]) for s, r in got.items() if r.score != 0 and s != "honest"}
     assert not wrong, f"attacks that scored: {wrong}"
+    assert got["honest"].score == 100, f"the honest submission in the batch: {got['honest'].message[:300]}"
     unexpected = {s: (r.status, r.message[:300]) for s, r in got.items() if r.status not in EXPECTED[s]}
     assert not unexpected, f"attacks with an unexpected status: {unexpected}"
     for r in got.values():
@@ -104,7 +123,8 @@ def check_common(got, students, out, connections, leftovers):
         assert r.max_score == 100
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
-    assert sorted(rows) == sorted(students) and all(row["score"] == "0" for row in rows.values())
+    assert sorted(rows) == sorted(students)
+    assert all(row["score"] == "0" for s, row in rows.items() if s != "honest")
     assert connections == 0, "a submission reached the network"
     assert leftovers == [], f"processes left behind: {leftovers}"
 
@@ -123,8 +143,9 @@ def test_catalogue_in_the_strongest_mode(tmp_path):
     assert "while importing" in got["exit_at_import"].message
     assert "SystemExit" in got["system_exit_at_import"].message
     assert "SIGSEGV" in got["segfault_at_import"].message
-    assert "_pytest.reports.TestReport" in got["patch_pytest_reports"].message
-    assert "numpy.allclose" in got["patch_oracles"].message
+    # nothing of the hidden tests is in the student's process to leak into feedback
+    leak = next(t["message"] for t in got["exfiltrate_test_data"].tests if t["name"] == "test_sigmoid_values")
+    assert "LEAK:" in leak and "oracle" not in leak and "expected" not in leak, leak
     assert "512 MB" in got["memory_hog"].message or "MemoryError" in got["memory_hog"].message
     assert "test_sigmoid_values" in got["stubborn_loop"].message
     # the same search, run by the grader's own process, does find the reference: inside, it was unreachable
@@ -136,7 +157,7 @@ def test_catalogue_in_the_strongest_mode(tmp_path):
 # What the weaker modes must still stop (basic cannot hide copies of the reference elsewhere on disk,
 # nor stop a subprocess started without the guards: see GRADING.md, threat model).
 WEAKER = ["conftest_injection", "exit_at_import", "system_exit_at_import", "sleep_at_import", "output_flood",
-          "memory_hog", "forged_results", "patch_pytest_reports", "register_pass_plugin", "orphans"]
+          "memory_hog", "forged_results", "malformed_reply", "gc_results_writer", "call_oracles", "orphans"]
 
 
 @pytest.mark.parametrize("mode", available_modes()[1:])

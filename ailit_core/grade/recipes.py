@@ -1,0 +1,154 @@
+"""Objects a hidden test needs on the student's side, built there from a recipe (an allow-list).
+
+A test cannot send a model, a DataLoader or an optimizer across the boundary (only plain data
+crosses), so it names a recipe and sends its plain arguments; the student server builds the
+object and the test gets a handle to it. The recipes are deliberately small: anything clever
+would be code a test relies on inside the process the student controls.
+
+Probes (``tracked_loader``, ``tracked_tensors``, ``grad_probe``) record what the student's code
+did to them. They run beside the student's code, so what they report can be forged: tests that
+rely on them carry few points (GRADING.md, threat model).
+"""
+
+from __future__ import annotations
+
+LAYERS = ("Linear", "ReLU", "Dropout", "BatchNorm1d", "Tanh", "Sigmoid", "Identity")
+
+
+def sequential(layers, state_dict=None, seed=None):
+    """``nn.Sequential`` of allow-listed layers, e.g. ``[["Linear", 4, 6], ["ReLU"], ["Linear", 6, 3]]``."""
+    import torch
+    from torch import nn
+
+    if seed is not None:
+        torch.manual_seed(int(seed))
+    modules = []
+    for spec in layers:
+        name, *args = spec
+        if name not in LAYERS:
+            raise ValueError(f"layer {name!r} is not allowed in a recipe")
+        modules.append(getattr(nn, name)(*args))
+    model = nn.Sequential(*modules)
+    if state_dict is not None:
+        model.load_state_dict(state_dict)
+    return model
+
+
+def tensor_loader(X, y, batch_size, shuffle=False):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    return DataLoader(TensorDataset(X, y), batch_size=int(batch_size), shuffle=bool(shuffle))
+
+
+def sgd(model, lr):
+    import torch
+
+    return torch.optim.SGD(model.parameters(), lr=float(lr))
+
+
+def cross_entropy():
+    from torch import nn
+
+    return nn.CrossEntropyLoss()
+
+
+class MoveLog:
+    """What a probe saw: ``(role, device)`` for every ``.to()``/``.cuda()``/``.cpu()`` on it."""
+
+    def __init__(self):
+        self.moves: list[tuple[str, str | None]] = []
+
+    def entries(self):
+        return [list(m) for m in self.moves]
+
+
+def _tracked_class():
+    import torch
+
+    moves = {torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.cpu}
+
+    def target(func, args, kwargs):
+        if func is torch.Tensor.cpu:
+            return "cpu"
+        if func is torch.Tensor.cuda:
+            return "cuda"
+        value = kwargs.get("device", args[0] if args else None)
+        if isinstance(value, torch.Tensor):
+            return str(value.device)
+        if isinstance(value, (str, torch.device, int)):
+            try:
+                return str(torch.device(value))
+            except (RuntimeError, TypeError):
+                return None
+        return None  # a dtype-only conversion is no move
+
+    class Tracked(torch.Tensor):
+        role = None
+        log = None
+
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            flat = [x for a in args for x in (a if isinstance(a, (list, tuple)) else (a,))]
+            source = next((a for a in flat if isinstance(a, Tracked) and a.log is not None), None)
+            if func in moves and source is not None and args and args[0] is source:
+                source.log.moves.append((source.role, target(func, args[1:], kwargs)))
+                with torch._C.DisableTorchFunctionSubclass():
+                    return func(*args, **kwargs).as_subclass(torch.Tensor)
+            out = super().__torch_function__(func, types, args, kwargs)
+            if source is not None:
+                for t in out if isinstance(out, (tuple, list)) else (out,):
+                    if isinstance(t, Tracked):
+                        t.role, t.log = source.role, source.log
+            return out
+
+    return Tracked
+
+
+def _wrap(tensor, role, log):
+    out = tensor.as_subclass(_tracked_class())
+    out.role, out.log = role, log
+    return out
+
+
+def tracked_tensors(X, y):
+    """``(X, y, log)``: tensors that log the device moves made on them."""
+    log = MoveLog()
+    return _wrap(X, "inputs", log), _wrap(y, "labels", log), log
+
+
+def tracked_loader(X, y, batch_size):
+    """``(loader, log)``: a DataLoader whose batches log their device moves."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    log = MoveLog()
+
+    def collate(items):
+        xs, ys = zip(*items)
+        return _wrap(torch.stack(xs), "inputs", log), _wrap(torch.stack(ys), "labels", log)
+
+    return DataLoader(TensorDataset(X, y), batch_size=int(batch_size), shuffle=False, collate_fn=collate), log
+
+
+def grad_probe(n_in, n_out, seed=0):
+    """A small classifier that records, at every forward, whether autograd was on."""
+    import torch
+    from torch import nn
+
+    class GradProbe(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(int(seed))
+            self.fc = nn.Linear(int(n_in), int(n_out))
+            self.grad_flags = []
+
+        def forward(self, x):
+            self.grad_flags.append(torch.is_grad_enabled())
+            return self.fc(x)
+
+    return GradProbe()
+
+
+RECIPES = {f.__name__: f for f in (sequential, tensor_loader, sgd, cross_entropy, tracked_tensors, tracked_loader,
+                                   grad_probe)}
