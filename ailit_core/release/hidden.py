@@ -7,6 +7,8 @@ and point shares that ``ailit grade`` reports, parametrized cases included. Noth
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import shutil
@@ -34,6 +36,13 @@ class HiddenTest:
 
 
 def collect(assignment: Assignment) -> list[HiddenTest]:
+    # pytest collection imports the suite (torch, torchvision: seconds); every format asks for the
+    # same list, so it is collected once per suite version.
+    return list(_collect(assignment, digest(assignment)))
+
+
+@functools.lru_cache(maxsize=None)
+def _collect(assignment: Assignment, _digest: str) -> tuple[HiddenTest, ...]:
     autograder = paths.autograder_dir()
     with tempfile.TemporaryDirectory(prefix="ailit-collect-") as tmp:
         out = Path(tmp) / "collected.json"
@@ -52,7 +61,7 @@ def collect(assignment: Assignment) -> list[HiddenTest]:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:  # results.json identifies tests by name only
         raise ValueError(f"{assignment.id}: hidden test names must be unique across files: {duplicated}")
-    return tests
+    return tuple(tests)
 
 
 def by_function(tests: list[HiddenTest]) -> list[tuple[str, list[HiddenTest]]]:
@@ -101,6 +110,15 @@ def public_test_names(assignment: Assignment) -> list[str]:
     files = public_test_files(assignment)
     if not files:
         return []
+    h = hashlib.sha256(assignment.solution_path.read_bytes())
+    for name, data in files.items():
+        h.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return list(_public_test_names(assignment, h.hexdigest()))
+
+
+@functools.lru_cache(maxsize=None)
+def _public_test_names(assignment: Assignment, _fingerprint: str) -> tuple[str, ...]:
+    files = public_test_files(assignment)
     with tempfile.TemporaryDirectory(prefix="ailit-public-") as tmp:
         work = Path(tmp)
         for name, data in files.items():
@@ -116,4 +134,4 @@ def public_test_names(assignment: Assignment) -> list[str]:
     if raw is None or raw.get("collection_errors"):
         errors = "\n".join(e["message"] for e in (raw or {}).get("collection_errors", [])) or proc.stdout[-3000:]
         raise ValueError(f"cannot collect the public tests of {assignment.id}:\n{errors}")
-    return [t["name"] for t in raw["tests"]]
+    return tuple(t["name"] for t in raw["tests"])

@@ -8,9 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ailit_core import paths
 
 BIN = Path(sys.executable).parent
+# Real round trips through Gradescope's layout, nbgrader and otter cost 10-30 s per assignment; a1
+# runs them always, the others when asked (GRADING.md section 7): AILIT_FULL_INTEROP=1.
+FULL_INTEROP = os.environ.get("AILIT_FULL_INTEROP") == "1"
+every_assignment = pytest.mark.skipif(
+    not FULL_INTEROP, reason="real round trip for a2-a5: set AILIT_FULL_INTEROP=1 to run it")
 
 
 def child_env(**extra: str) -> dict[str, str]:

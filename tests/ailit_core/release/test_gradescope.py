@@ -15,7 +15,7 @@ from ailit_core import assignments
 from ailit_core.release import gradescope, main as release_main
 from ailit_core.release.files import release_files
 from ailit_core.release.requirements import requirements
-from tests.ailit_core.release.interop_helpers import buggy_source, run
+from tests.ailit_core.release.interop_helpers import buggy_source, every_assignment, run
 
 LANDED = [a.id for a in assignments.landed()]
 A1 = assignments.get("a1_xor_backprop")
@@ -139,6 +139,7 @@ def test_a1_missing_module_and_notebook_submissions(zips, tmp_path):
 
 
 @pytest.mark.slow
+@every_assignment
 @pytest.mark.parametrize("assignment_id", [i for i in LANDED if i != A1.id])
 def test_every_landed_assignment_reference_full_stub_zero(zips, tmp_path, assignment_id):
     assignment = assignments.get(assignment_id)

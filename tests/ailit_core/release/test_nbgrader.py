@@ -1,6 +1,7 @@
 """`ailit release --format nbgrader`: the course folder, and a real `nbgrader generate_assignment` +
 `nbgrader autograde` round trip (offline): reference full marks, released stub zero, buggy partial."""
 
+import ast
 import json
 import shutil
 
@@ -9,9 +10,10 @@ import pytest
 
 from ailit_core import assignments
 from ailit_core.release import hidden, main as release_main
-from ailit_core.release.cells import TODO_RAISE
+from ailit_core.notebook import GRADING_CELL
+from ailit_core.release.cells import TODO_RAISE, _is_main_guard
 from ailit_core.release.nbgrader import build_notebook
-from tests.ailit_core.release.interop_helpers import buggy_source, run, tool
+from tests.ailit_core.release.interop_helpers import buggy_source, every_assignment, run, tool
 
 LANDED = [a.id for a in assignments.landed()]
 A1 = assignments.get("a1_xor_backprop")
@@ -120,7 +122,24 @@ def test_autograded_feedback_explains_the_failure(autograded):
     assert errors and all("NotImplementedError" in e.evalue for e in errors)
 
 
+def without_main_guard(tree: ast.Module) -> list[str]:
+    return [ast.dump(node) for node in tree.body if not _is_main_guard(node)]
+
+
+@pytest.mark.parametrize("assignment_id", LANDED)
+def test_every_landed_notebook_holds_exactly_the_reference_module(course, assignment_id):
+    """Without a kernel: the source notebook's code cells, grading cells aside, are the reference
+    module statement for statement (markers and hints are comments), so grading the notebook is
+    grading the module; the real nbgrader round trip below proves the rest for a1."""
+    assignment = assignments.get(assignment_id)
+    cells = [c.source for c in cells_of(course(assignment_id), assignment_id)
+             if c.cell_type == "code" and not GRADING_CELL.search(c.source)]
+    reference = ast.parse(assignment.solution_path.read_text(encoding="utf-8"))
+    assert without_main_guard(ast.parse("\n\n".join(cells))) == without_main_guard(reference)
+
+
 @pytest.mark.slow
+@every_assignment
 @pytest.mark.parametrize("assignment_id", [i for i in LANDED if i != A1.id])
 def test_every_landed_notebook_grades_like_its_module(assignment_id):
     """The source notebook's code cells, as the kernel would run them, make a module that earns
