@@ -15,6 +15,7 @@ not": this keeps one set of tests, points and messages for every format.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -47,26 +48,97 @@ class NotebookGradingError(RuntimeError):
 # The notebook as a module
 
 
-def module_source(cells: Iterable[str]) -> str:
-    """The module a notebook's code cells make, in the order given.
+CELL_ERRORS = "_notebook_cell_errors"
+# Defined at the top of every graded module: a cell that raises is recorded and reported, and the
+# cells after it still run, as in a kernel. A name that a failed cell never defined then fails its
+# tests with that cell named, instead of the whole module failing to import (0 points).
+CELL_GUARD = f"""{CELL_ERRORS} = []
+
+
+def _notebook_cell_failed(label, error):
+    import sys
+    text = f"{{label}} raised {{type(error).__name__}}: {{error}}"
+    {CELL_ERRORS}.append(text)
+    print(f"notebook {{text}}; the cells after it still ran / 该代码单元出错，其后的单元照常运行", file=sys.stderr)
+
+
+def __getattr__(name):
+    if name.startswith("__") or not {CELL_ERRORS}:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    cells = "; ".join({CELL_ERRORS})
+    raise AttributeError(
+        f"{{name!r}} is not defined: notebook {{cells}} (fix that cell, then Restart & Run All) / "
+        f"{{name!r}} 未定义：notebook {{cells}}（请修正该单元，然后从头重新运行）")
+"""
+
+
+def _multiline_string_lines(tree: ast.AST) -> set[int]:
+    """Line numbers (1-based) that start inside a string literal: indenting them would change it."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Constant, ast.JoinedStr)) and getattr(node, "end_lineno", None) \
+                and node.end_lineno > node.lineno and (isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes))):
+            inside.update(range(node.lineno + 1, node.end_lineno + 1))
+    return inside
+
+
+def _guarded(text: str, label: str, future_flags: int) -> str:
+    """The cell as module code: run, and if it raises, recorded as failed while the module goes on."""
+    try:
+        tree = compile(text, label, "exec", ast.PyCF_ONLY_AST | future_flags, dont_inherit=True)
+    except SyntaxError as error:  # the cell cannot run at all; the rest of the module still can
+        shown = "\n".join(f"#     {line}" for line in text.splitlines())
+        return (f"# not run: {label} has a syntax error / 该单元有语法错误，未运行:\n{shown}\n"
+                f"_notebook_cell_failed({label!r}, SyntaxError({f'{error.msg} (line {error.lineno})'!r}))")
+    keep = _multiline_string_lines(tree)
+    body = "\n".join(line if number in keep or not line.strip() else "    " + line
+                     for number, line in enumerate(text.splitlines(), 1))
+    return (f"try:\n{body}\n    pass\nexcept (Exception, SystemExit) as _notebook_error:\n"
+            f"    _notebook_cell_failed({label!r}, _notebook_error)")
+
+
+def module_source(cells: Iterable[str], *, first: int = 1, label: str = "code cell {n}") -> str:
+    """The module a notebook's code cells make, in the order given (numbered from ``first``,
+    named by ``label`` in messages).
 
     Grading cells are left out; a cell run twice with the same source counts once (re-running a
     cell while working must not run it twice at import); ``from __future__`` imports move to the
     top, where Python requires them. Code cells the student added are part of the module, as any
-    top-level code in a ``.py`` submission is.
+    top-level code in a ``.py`` submission is. Each cell runs guarded (``CELL_GUARD``): a scratch
+    cell that raises, or does not even parse, is named in the feedback and does not stop the
+    definitions in the other cells from being graded; later definitions win, as when the notebook
+    runs top to bottom.
     """
+    import __future__
+
     kept, seen, futures = [], set(), []
-    for source in cells:
+    for number, source in enumerate(cells, first):
         if not source or not source.strip() or GRADING_CELL.search(source) or source in seen:
             continue
         seen.add(source)
         futures += FUTURE_IMPORT.findall(source)
-        kept.append(FUTURE_IMPORT.sub("", source).strip("\n"))
-    body = "\n\n".join(f"# --- notebook cell {i} ---\n{text}" for i, text in enumerate(kept, 1))
+        kept.append((label.format(n=number), FUTURE_IMPORT.sub("", source).strip("\n")))
     header = list(dict.fromkeys(futures))
+    flags = 0
+    for line in header:
+        for name in re.split(r"[\s,()]+", line.split(" import ", 1)[1]):
+            feature = getattr(__future__, name, None)
+            flags |= getattr(feature, "compiler_flag", 0)
+    body = "\n\n".join(f"# --- notebook {name} ---\n{_guarded(text, name, flags)}" for name, text in kept)
     if NEEDS_SHELL.search(body):
         header.append(SHELL_PRELUDE)
-    return "\n".join(header + ([""] if header else []) + [body]) + "\n"
+    return "\n".join(header + ([""] if header else []) + [CELL_GUARD, body]) + "\n"
+
+
+def module_from_history(cells: list[str]) -> str:
+    """The module of a running kernel's ``In`` history; cells are named as Jupyter shows them."""
+    return module_source(cells, first=0, label="cell In [{n}]")
+
+
+def notebook_module(notebook) -> str:
+    """The module a saved notebook (path or parsed node) makes: what its code cells define when run
+    top to bottom; cells are named by their position among the notebook's code cells."""
+    return module_source(notebook_cells(notebook))
 
 
 def history(namespace: dict | None = None) -> list[str]:
@@ -272,7 +344,7 @@ def check_hidden(assignment_id: str, test_name: str, namespace: dict | None = No
     """Pass silently when hidden test ``test_name`` passes on this notebook; raise AssertionError
     with the test's feedback (what it checks, why it failed) otherwise."""
     __tracebackhide__ = True
-    source = module_source(history(namespace))
+    source = module_from_history(history(namespace))
     results = grade_source(assignment_id, source, hidden_root(assignment_id, digest))
     for test in results.get("tests", []):
         if test["name"] == test_name:
@@ -334,7 +406,7 @@ def check_public(assignment_id: str, test_name: str, namespace: dict | None = No
                  files: Iterable[str]) -> None:
     """Raise AssertionError with the message of public test ``test_name`` if it fails on this notebook."""
     __tracebackhide__ = True
-    outcomes = public_results(assignment_id, module_source(history(namespace)), files)
+    outcomes = public_results(assignment_id, module_from_history(history(namespace)), files)
     test = outcomes.get(test_name) or outcomes.get("<collection>")
     if test is None:
         raise AssertionError(f"no public test named {test_name} / 没有名为 {test_name} 的公开测试")
@@ -345,7 +417,7 @@ def check_public(assignment_id: str, test_name: str, namespace: dict | None = No
 def run_public_tests(assignment_id: str, namespace: dict | None = None, *, files: Iterable[str]) -> None:
     """Print every public test's outcome on this notebook; raise if any failed."""
     __tracebackhide__ = True
-    outcomes = public_results(assignment_id, module_source(history(namespace)), files)
+    outcomes = public_results(assignment_id, module_from_history(history(namespace)), files)
     failed = []
     for name, test in outcomes.items():
         ok = test["outcome"] == "passed"

@@ -21,14 +21,14 @@ from ailit_core import assignments
 
 def _notebook_module(submission: Path, filename: str) -> str | None:
     """The module source of the submission's only notebook, when it holds no ``filename``."""
-    from ailit_core.notebook import module_source, notebook_cells
+    from ailit_core.notebook import notebook_module
 
     if any(p.is_file() for p in submission.rglob(filename)):
         return None
     notebooks = [p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
     if len(notebooks) != 1:
         return None
-    return module_source(notebook_cells(notebooks[0]))
+    return notebook_module(notebooks[0])
 
 
 def grade(assignment_id: str, submission: Path, results: Path) -> dict:

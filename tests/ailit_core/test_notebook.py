@@ -36,6 +36,29 @@ def test_module_source_counts_a_rerun_cell_once_and_hoists_future_imports():
     assert namespace["g"](0) == 1  # annotations not evaluated: the future import applies to every cell
 
 
+def test_a_cell_that_raises_is_named_and_the_other_cells_still_define(capsys):
+    cells = ["import numpy as np", 'TEXT = """a\n  b"""\ndef f():\n    return TEXT',
+             "np.zeros((2, 3)) @ np.zeros((2, 3))  # a scratch cell with a shape error\ndef g():\n    return 1",
+             "def broken(:\n    pass", "def h():\n    return 3", "def f():\n    return 'later wins'"]
+    namespace = {"__name__": "m"}
+    exec(compile(nb.module_source(cells), "m.py", "exec"), namespace)
+    assert namespace["h"]() == 3 and namespace["f"]() == "later wins"
+    assert namespace["TEXT"] == "a\n  b", "string literals spanning lines are kept as written"
+    errors = namespace[nb.CELL_ERRORS]
+    assert len(errors) == 2 and errors[0].startswith("code cell 3 raised ValueError") and "code cell 4" in errors[1]
+    assert "code cell 3 raised ValueError" in capsys.readouterr().err
+    with pytest.raises(AttributeError, match=r"'g' is not defined: notebook code cell 3 raised ValueError"):
+        namespace["__getattr__"]("g")
+    assert "In [7]" in nb.module_from_history(["", "x = 1"] + [""] * 5 + ["raise KeyError('k')"])
+
+
+def test_without_failing_cells_a_missing_name_is_the_usual_attribute_error():
+    namespace = {"__name__": "m"}
+    exec(compile(nb.module_source(["x = 1"]), "m.py", "exec"), namespace)
+    with pytest.raises(AttributeError, match="module 'm' has no attribute 'y'"):
+        namespace["__getattr__"]("y")
+
+
 def test_magics_do_nothing_but_cell_magics_still_define():
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -70,6 +93,8 @@ def test_check_hidden_passes_the_reference_and_explains_failures_of_the_stub():
     digest = nb.suite_digest(paths.autograder_dir(), A1.id)
     nb.check_hidden(A1.id, "test_sigmoid_values", {"In": ["", reference]}, digest=digest)
     nb.check_hidden(A1.id, "test_feedforward_matches_math[3-5-2]", {"In": ["", reference]}, digest=digest)
+    scratch = {"In": ["", reference, "net = NeuralNetwork(2, 3, 1)\nnet.feedforward(np.ones((4, 5)))  # shape error"]}
+    nb.check_hidden(A1.id, "test_sigmoid_values", scratch, digest=digest)  # a failing scratch cell costs nothing
     with pytest.raises(AssertionError) as failure:
         nb.check_hidden(A1.id, "test_sigmoid_values", {"In": ["", stub]}, digest=digest)
     assert "sigmoid(x) = 1 / (1 + exp(-x))" in str(failure.value)  # the test's description

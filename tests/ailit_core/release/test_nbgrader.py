@@ -74,6 +74,14 @@ def test_release_is_reproducible(course, tmp_path):
     assert (again / name).read_bytes() == (course / name).read_bytes()
 
 
+def with_scratch_cell(notebook):
+    """A correct notebook in which the student tried something that raises (a shape error), in a
+    cell of their own between two answer cells."""
+    at = next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("solution")) + 1
+    notebook.cells.insert(at, nbformat.v4.new_code_cell("np.ones((4, 2)) @ np.ones((3, 1))  # trying things out"))
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def autograded(tmp_path_factory):
     """One real nbgrader run over three submissions of a1: reference, released stub, buggy."""
@@ -83,19 +91,21 @@ def autograded(tmp_path_factory):
     release_main(assignment_ids=[A1.id], out=root, fmt="nbgrader")
     run([tool("nbgrader"), "generate_assignment", A1.id, "--force"], cwd=root)
     released = root / "release" / A1.id
-    buggy_nb = build_notebook(A1, buggy_source(A1), hidden.collect(A1), hidden.digest(A1), [])
-    for student, notebook in (("reference", root / "source" / A1.id / f"{A1.id}.ipynb"),
-                              ("stub", released / f"{A1.id}.ipynb"), ("buggy", None)):
+    source_nb = root / "source" / A1.id / f"{A1.id}.ipynb"
+    notebooks = {"buggy": build_notebook(A1, buggy_source(A1), hidden.collect(A1), hidden.digest(A1), []),
+                 "scratch": with_scratch_cell(nbformat.read(str(source_nb), as_version=4))}
+    for student, notebook in (("reference", source_nb), ("stub", released / f"{A1.id}.ipynb"), ("buggy", None),
+                              ("scratch", None)):
         folder = root / "submitted" / student / A1.id
         shutil.copytree(released, folder)
         target = folder / f"{A1.id}.ipynb"
         if notebook is None:
-            nbformat.write(buggy_nb, str(target))
+            nbformat.write(notebooks[student], str(target))
         else:
             shutil.copy(notebook, target)
     run([tool("nbgrader"), "autograde", A1.id, "--create"], cwd=root)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        scores = {s: gradebook.find_submission(A1.id, s).score for s in ("reference", "stub", "buggy")}
+        scores = {s: gradebook.find_submission(A1.id, s).score for s in ("reference", "stub", "buggy", "scratch")}
     return root, scores
 
 
@@ -110,6 +120,7 @@ def test_released_stub_has_our_placeholder_and_no_hidden_code(autograded):
 def test_autograde_reference_full_stub_zero_buggy_partial(autograded):
     _, scores = autograded
     assert scores["reference"] == pytest.approx(100)
+    assert scores["scratch"] == pytest.approx(100), "a scratch cell that raises costs nothing"
     assert scores["stub"] == 0
     assert 0 < scores["buggy"] < 100
 
