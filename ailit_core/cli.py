@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "student: OUT/<id>.zip that students install and run on their own")
     release.add_argument("-o", "--out", type=Path, default=None,
                          help="output folder (default: assignments/ for files, dist/<format>/ otherwise)")
+    release.add_argument("--course-id", default=None,
+                         help="nbgrader: the course id written to a new nbgrader_config.py (default: the folder's name)")
 
     verify = verbs.add_parser("verify", help="check reference = full marks and stub = zero")
     verify.add_argument("assignments", nargs="*", help="assignment ids (default: all landed)")
@@ -126,7 +128,7 @@ def _dispatch(args) -> int:
         return _mutate(args)
     if args.verb == "release":
         from ailit_core import release
-        written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt)
+        written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt, course_id=args.course_id)
         if args.fmt in ("gradescope", "student"):
             for path in written:
                 print(f"wrote {path}")

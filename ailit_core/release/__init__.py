@@ -36,10 +36,10 @@ def _gradescope(chosen, out):
     return [write_autograder_zip(a, Path(out) / a.id / "autograder.zip") for a in chosen]
 
 
-def _nbgrader(chosen, out):
+def _nbgrader(chosen, out, course_id=None):
     from ailit_core.release.nbgrader import write_course
 
-    return write_course(chosen, Path(out))
+    return write_course(chosen, Path(out), course_id)
 
 
 def _otter(chosen, out):
@@ -64,8 +64,13 @@ def default_out(fmt: str) -> Path | None:
     return None if fmt == "files" else paths.project_root() / "dist" / fmt
 
 
-def main(*, assignment_ids: list[str], out: Path | None = None, fmt: str = "files") -> list[Path]:
+def main(*, assignment_ids: list[str], out: Path | None = None, fmt: str = "files",
+         course_id: str | None = None) -> list[Path]:
+    """``course_id``: nbgrader's course id (default: the course folder's name)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown release format {fmt!r}; choose from: {', '.join(FORMATS)}")
     chosen = [assignments.get(i) for i in assignment_ids] if assignment_ids else assignments.landed()
-    return WRITERS[fmt](chosen, out if out is not None else default_out(fmt))
+    out = out if out is not None else default_out(fmt)
+    if fmt == "nbgrader":
+        return _nbgrader(chosen, out, course_id)
+    return WRITERS[fmt](chosen, out)

@@ -6,7 +6,8 @@
   ``"__main__"``, so they would run (and train) while grading.
 - Each ``# BEGIN SOLUTION`` region is re-emitted with the tool's own markers, its hint comments
   moved above the region so the tool's stub keeps them, as ``ailit release``'s stub does.
-- The README becomes one Markdown cell per ``##`` section.
+- The README becomes one Markdown cell per ``##`` section; its shell blocks (``pytest``,
+  ``python <module>.py``) become what to do in the notebook instead.
 """
 
 from __future__ import annotations
@@ -135,3 +136,33 @@ def readme_cells(markdown: str) -> list[str]:
     if any(l.strip() for l in current):
         cells.append("\n".join(current).strip("\n"))
     return cells
+
+
+SHELL_FENCE = re.compile(r"^\s*```\s*(bash|sh|shell|console)\s*$")
+
+
+def notebook_readme(markdown: str, filename: str) -> str:
+    """The README as the notebook editions show it: a shell block (``pytest``, ``python <module>.py``)
+    is replaced by what to do in the notebook, where those commands do not apply."""
+    out, block = [], None
+    for line in markdown.splitlines():
+        if block is None and SHELL_FENCE.match(line):
+            block = []
+        elif block is not None and line.strip().startswith("```"):
+            text = "\n".join(block)
+            notes = []
+            if re.search(r"(^|\s)pytest\b", text):
+                notes.append("> **In this notebook / 在 notebook 中:** run the *Public checks / 公开自测* cell "
+                             "below (the public tests, on your notebook). / 运行下方的「公开自测」单元。")
+            if f"python {filename}" in text:
+                notes.append(f"> **In this notebook / 在 notebook 中:** the `{filename}` command-line demo "
+                             "(training runs, plots) comes with the `.py` release only; call your functions in a "
+                             f"cell of your own instead. / `{filename}` 的命令行演示只在 `.py` 版本中提供，"
+                             "请在自己新建的单元中调用你的函数。")
+            out.append("\n>\n".join(notes) or "> (shell commands of the `.py` release / `.py` 版本的命令行操作)")
+            block = None
+        elif block is not None:
+            block.append(line)
+        else:
+            out.append(line)
+    return "\n".join(out + ([] if block is None else ["```bash", *block])) + "\n"

@@ -2,7 +2,7 @@
 
 Layout written under OUT (the course root; run nbgrader from there)::
 
-    nbgrader_config.py            placeholder text, execution timeout
+    nbgrader_config.py            course id, placeholder text, execution timeout (only if none exists)
     source/<id>/<id>.ipynb        README cells, the module as solution cells, hidden-test cells
     source/<id>/test_*.py         the public tests (nbgrader copies them into the student release)
     autograder/                   the hidden suite (pytest.ini, <id>/), found by the test cells
@@ -26,7 +26,7 @@ from nbformat import v4
 from ailit_core import assignments
 from ailit_core.assignments import Assignment
 from ailit_core.release import hidden
-from ailit_core.release.cells import TODO_RAISE, check_no_foreign_markers, readme_cells, rewrite_regions, split_module
+from ailit_core.release.cells import TODO_RAISE, check_no_foreign_markers, notebook_readme, readme_cells, rewrite_regions, split_module
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 SCHEMA_VERSION = 3
@@ -76,7 +76,7 @@ def build_notebook(assignment: Assignment, source: str, tests: list[hidden.Hidde
         cell["id"] = grade_id(cell_id)  # stable ids: regenerating gives the same notebook
         cells.append(cell)
 
-    readme = (assignment.solution_dir / "README.md").read_text(encoding="utf-8")
+    readme = notebook_readme((assignment.solution_dir / "README.md").read_text(encoding="utf-8"), assignment.filename)
     for i, text in enumerate(readme_cells(readme)):
         add(v4.new_markdown_cell(text), f"readme-{i}")
     add(v4.new_markdown_cell(intro(assignment)), "notebook-edition")
@@ -101,16 +101,17 @@ def build_notebook(assignment: Assignment, source: str, tests: list[hidden.Hidde
             f"run_public_tests({assignment.id!r}, files={public_files!r})"), "public-checks")
 
     add(v4.new_markdown_cell(
-        "## Hidden tests / 隐藏测试\n\nEach cell below is one hidden test worth the points it shows; its content is "
-        "revealed with your feedback. Do not edit or delete these cells. / 下面每个单元是一个隐藏测试，分值见单元内；"
-        "测试内容随反馈公布。请勿修改或删除这些单元。"), "hidden-tests-intro")
+        "## Hidden tests / 隐藏测试\n\nEach cell below is one hidden test: it shows what it checks and its points; "
+        "the test itself runs when your notebook is graded, and its result comes with your feedback. Do not edit "
+        "or delete these cells. / 下面每个单元是一个隐藏测试，单元内写明检查内容与分值；测试在评分时运行，结果随反馈公布。"
+        "请勿修改或删除这些单元。"), "hidden-tests-intro")
     for number, test in enumerate(tests, 1):
         description = "\n".join(f"# {line}" for line in (test.description or test.name).splitlines())
-        body = "\n".join([
+        body = "\n".join([  # what it checks stays above the hidden region, so students see it
             f"# Hidden test {number} / 隐藏测试 {number}: {test.points:g} points / {test.points:g} 分",
-            "### BEGIN HIDDEN TESTS",
             f"# {test.name}",
             description,
+            "### BEGIN HIDDEN TESTS",
             "from ailit_core.notebook import check_hidden",
             f"check_hidden({assignment.id!r}, {test.name!r}, digest={digest!r})",
             "### END HIDDEN TESTS",
@@ -127,18 +128,18 @@ def build_notebook(assignment: Assignment, source: str, tests: list[hidden.Hidde
     return nb
 
 
-def config_text(chosen: list[Assignment]) -> str:
+def config_text(chosen: list[Assignment], course_id: str) -> str:
     # Over every landed assignment, so releasing one assignment into a course never lowers it.
     timeout = max(a.timeout_s for a in [*chosen, *assignments.landed()]) + SLOWEST_SUITE_MARGIN_S
-    return f'''"""nbgrader configuration of the ailit course folder (written by `ailit release --format nbgrader`).
+    return f'''"""nbgrader configuration of the course folder (written by `ailit release --format nbgrader`).
 
 Run nbgrader from this folder: `nbgrader generate_assignment <id>`, then `nbgrader autograde <id>`.
-Regenerating the release overwrites this file.
+Yours to edit: releasing again keeps this file (delete it to get the default back).
 """
 
 c = get_config()  # noqa: F821 -- nbgrader provides get_config when it loads this file
 
-c.CourseDirectory.course_id = "ailit"
+c.CourseDirectory.course_id = {course_id!r}
 # Students see the same placeholder as in the .py release of the assignment.
 c.ClearSolutions.code_stub = {{"python": {TODO_RAISE!r}}}
 # The first hidden-test cell runs the whole hidden suite in one child process (as `ailit grade`
@@ -147,7 +148,9 @@ c.Execute.timeout = {timeout}
 '''
 
 
-def write_course(chosen: list[Assignment], out: Path) -> list[Path]:
+def write_course(chosen: list[Assignment], out: Path, course_id: str | None = None) -> list[Path]:
+    """Release ``chosen`` into the course folder ``out``; ``course_id`` defaults to the folder's name.
+    An existing ``nbgrader_config.py`` is the instructor's and is kept as it is."""
     out = Path(out)
     written = []
     for assignment in chosen:
@@ -166,6 +169,7 @@ def write_course(chosen: list[Assignment], out: Path) -> list[Path]:
         written.append(target)
         written += hidden.copy_suite(assignment, out)
     config = out / "nbgrader_config.py"
-    config.write_text(config_text(chosen), encoding="utf-8")
-    written.append(config)
+    if not config.exists():
+        config.write_text(config_text(chosen, course_id or out.resolve().name), encoding="utf-8")
+        written.append(config)
     return written

@@ -27,7 +27,7 @@ from nbformat import v4
 
 from ailit_core.assignments import Assignment
 from ailit_core.release import hidden
-from ailit_core.release.cells import TODO_RAISE, check_no_foreign_markers, readme_cells, rewrite_regions, split_module
+from ailit_core.release.cells import TODO_RAISE, check_no_foreign_markers, notebook_readme, readme_cells, rewrite_regions, split_module
 from ailit_core.release.gradescope import package_files
 from ailit_core.release.requirements import TORCH_CPU_INDEX, requirements
 
@@ -64,12 +64,19 @@ def config_cell(assignment: Assignment, public_files: list[str]) -> str:
         "strip_solutions_from_all_cells: true",
         "run_tests: false",
         "init_cell: true",
-        "check_all_cell: true",
+        # A question of hidden tests has no public case, so otter's own summaries (check_all, the
+        # export's test run, the graded "Public Tests" entry) would report it as "All test cases
+        # passed!" whatever it scored. Students check with the public_tests question instead; graded
+        # results come with the hidden tests' own messages once published, as on ailit's Gradescope.
+        "check_all_cell: false",
         "export_cell:",
         "    pdf: false",
+        "    run_tests: false",
         "generate:",
         "    pdf: false",
         "    show_stdout: false",
+        "    show_hidden: true",
+        "    force_public_test_summary: false",
         "tests:",
         "    files: false",
         "    ok_format: false",
@@ -94,7 +101,7 @@ def build_master(assignment: Assignment, source: str, tests: list[hidden.HiddenT
                  public_files: list[str], public_names: list[str]) -> nbformat.NotebookNode:
     check_no_foreign_markers(source, FOREIGN_MARKERS, "otter assign")
     cells = [v4.new_raw_cell(config_cell(assignment, public_files))]
-    readme = (assignment.solution_dir / "README.md").read_text(encoding="utf-8")
+    readme = notebook_readme((assignment.solution_dir / "README.md").read_text(encoding="utf-8"), assignment.filename)
     cells += [v4.new_markdown_cell(text) for text in readme_cells(readme)]
     cells.append(v4.new_markdown_cell(
         f"**Notebook edition / Notebook 版本.** The code cells below are `{assignment.filename}`; replace every "

@@ -89,3 +89,14 @@ def test_readme_sections_become_cells_and_code_blocks_stay_whole():
     cells = readme_cells(text)
     assert [c.splitlines()[0] for c in cells] == ["# Title", "## Task", "## Check"]
     assert "## not a heading" in cells[1]
+
+
+def test_notebook_readme_turns_shell_blocks_into_notebook_steps():
+    from ailit_core import assignments
+    from ailit_core.release.cells import notebook_readme
+
+    for assignment in assignments.landed():
+        text = notebook_readme((assignment.solution_dir / "README.md").read_text(encoding="utf-8"), assignment.filename)
+        assert f"python {assignment.filename}" not in text and "```bash" not in text, assignment.id
+    text = notebook_readme("# T\n\n```bash\npytest  # check\npython m.py\n```\n\n```python\nx = 1\n```\n", "m.py")
+    assert "Public checks" in text and "`.py` release only" in text and "```python\nx = 1\n```" in text

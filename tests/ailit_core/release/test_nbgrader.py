@@ -54,6 +54,9 @@ def test_source_notebook_is_valid_nbgrader_with_the_hidden_points(course, assign
     solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
     assert solutions and all("### BEGIN SOLUTION" in c.source for c in solutions)
     assert (course / "autograder" / assignment_id).is_dir() and (course / "nbgrader_config.py").is_file()
+    filename = assignments.get(assignment_id).filename
+    readme = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert f"python {filename}" not in readme and "Public checks" in readme, "README cells speak of the notebook"
     for name in hidden.public_test_files(assignments.get(assignment_id)):
         assert (course / "source" / assignment_id / name).is_file()
 
@@ -64,6 +67,28 @@ def test_hints_stay_above_the_solution_region(course):
     lines = sigmoid.source.splitlines()
     assert lines.index("    ### BEGIN SOLUTION") == next(i for i, l in enumerate(lines) if "# HINT" in l) + 1
     assert "__main__" not in "".join(c.source for c in cells_of(course, A1.id) if c.cell_type == "code")
+
+
+def test_hidden_test_cells_show_what_they_check_above_the_hidden_region(course):
+    descriptions = {t.name: t.description for t in hidden.collect(A1)}
+    for cell in cells_of(course(A1.id), A1.id):
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+            name = next(n for n in descriptions if f"# {n}\n" in visible)
+            assert descriptions[name].splitlines()[0] in visible
+
+
+def test_rereleasing_keeps_the_instructors_config_and_the_course_id_is_a_parameter(tmp_path):
+    course = tmp_path / "ml-2026"
+    release_main(assignment_ids=[A1.id], out=course, fmt="nbgrader")
+    config = course / "nbgrader_config.py"
+    assert "c.CourseDirectory.course_id = 'ml-2026'" in config.read_text(encoding="utf-8"), "default: the folder name"
+    config.write_text("c = get_config()\nc.CourseDirectory.course_id = 'mine'\n", encoding="utf-8")
+    written = release_main(assignment_ids=[A1.id], out=course, fmt="nbgrader", course_id="other")
+    assert config.read_text(encoding="utf-8").endswith("'mine'\n") and config not in written
+    fresh = tmp_path / "fresh"
+    release_main(assignment_ids=[A1.id], out=fresh, fmt="nbgrader", course_id="ai-lit-101")
+    assert "course_id = 'ai-lit-101'" in (fresh / "nbgrader_config.py").read_text(encoding="utf-8")
 
 
 def test_release_is_reproducible(course, tmp_path):
@@ -115,6 +140,7 @@ def test_released_stub_has_our_placeholder_and_no_hidden_code(autograded):
     assert json.dumps(TODO_RAISE, ensure_ascii=False)[1:-1] in text
     assert "check_hidden" not in text and "BEGIN HIDDEN TESTS" not in text
     assert "1.0 / (1.0 + np.exp(-x))" not in text, "no solution code in the student release"
+    assert all(t.description.splitlines()[0] in text for t in hidden.collect(A1)), "students see what each hidden test checks"
 
 
 def test_autograde_reference_full_stub_zero_buggy_partial(autograded):

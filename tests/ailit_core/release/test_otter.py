@@ -60,6 +60,8 @@ def test_student_version_has_the_stub_and_no_hidden_tests(assigned):
     assert "check_hidden" not in text and "1.0 / (1.0 + np.exp(-x))" not in text
     assert not (assigned / "student" / "autograder").exists() and not (assigned / "student" / "ailit_core").exists()
     assert (assigned / "student" / "test_xor_net.py").is_file()
+    assert "grader.check_all()" not in text and "run_tests=True" not in text, \
+        "otter's own summaries would call a question of hidden tests passed"
 
 
 def test_otter_run_reference_full_and_stub_zero(assigned, tmp_path):
@@ -72,3 +74,7 @@ def test_otter_run_reference_full_and_stub_zero(assigned, tmp_path):
     stub = otter_run(assigned, assigned / "student" / f"{A1.id}.ipynb", tmp_path / "stub")
     assert sum(stub[n]["score"] for n in hidden_names) == 0
     assert "NotImplementedError" in stub["test_sigmoid_values"]["output"]
+    # Hidden results are shown only as hidden results: no visible "all passed" for a 0-point question.
+    assert "Public Tests" not in stub
+    assert {stub[n]["visibility"] for n in hidden_names} == {"after_published"}
+    assert not [t for t in stub.values() if t.get("visibility") == "visible" and "All test cases passed" in t["output"]]
