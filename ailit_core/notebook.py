@@ -326,7 +326,7 @@ def grade_source(assignment_id: str, source: str, root: Path) -> dict:
             folder = Path(tmp) / "submissions" / "notebook"
             folder.mkdir(parents=True)
             (folder / assignment.filename).write_text(source, encoding="utf-8")
-            results = Path(tmp) / "out" / "notebook" / "results.json"
+            results = Path(tmp) / "out" / "students" / "notebook" / "results.json"
             with _environ(AILIT_ROOT=str(root), PYTHONPATH=_child_pythonpath()), _silenced() as log:
                 try:
                     grade.main(submissions_dir=folder.parent, assignment_id=assignment_id, out=Path(tmp) / "out",

@@ -99,7 +99,7 @@ def grade_ailit(assignment, subs: dict[str, str], work: Path) -> tuple[float, di
         (folder / student / assignment.filename).write_text(source, encoding="utf-8")
     out = work / "ailit" / "out"
     seconds = sh([str(BIN / "ailit"), "grade", str(folder), "-a", assignment.id, "-o", str(out), "-q"], cwd=work)
-    with (out / "grades.csv").open(encoding="utf-8") as fh:
+    with (out / "grades.csv").open(encoding="utf-8-sig") as fh:
         return seconds, {row["student"]: float(row["score"]) for row in csv.DictReader(fh)}
 
 

@@ -9,4 +9,4 @@ for dir in examples/submissions/*/; do
   id="$(basename "$dir")"
   ailit grade "$dir" --assignment "$id" --out "$out/$id"
 done
-echo "gradebooks written under $out (grades.csv, summary.md and <student>/ per assignment)"
+echo "gradebooks written under $out (grades.csv, summary.md and students/<student>/ per assignment)"

@@ -36,14 +36,24 @@ def _why(test: dict) -> str:
     return message
 
 
-def render_markdown(result: SubmissionResult, assignment_title: str) -> str:
+def _override_line(result: SubmissionResult, override) -> str:
+    return (f"Score set by your TA / 助教调整后的得分: {_fmt(override.score)} (autograder / 自动评分: "
+            f"{_fmt(result.score)}) — {override.reason or 'no reason given / 未注明原因'}")
+
+
+def render_markdown(result: SubmissionResult, assignment_title: str, override=None) -> str:
+    score = override.score if override is not None else result.score
     lines = [
         f"# {assignment_title} — {result.student}",
         "",
-        f"**Score / 得分: {_fmt(result.score)} / {_fmt(result.max_score)}**  ",
+        f"**Score / 得分: {_fmt(score)} / {_fmt(result.max_score)}**  ",
         f"Status / 状态: {_status_line(result)}",
         "",
     ]
+    if override is not None:
+        lines[-1:-1] = [f"{_override_line(result, override)}  "]
+    if result.submitted_at:
+        lines[-1:-1] = [f"Submitted / 提交时间: {result.submitted_at}  "]
     if result.message:
         lines += ["## What happened / 运行情况", "", "```", result.message.strip(), "```", ""]
     lost, passed = _lost(result), _passed(result)
@@ -82,15 +92,20 @@ pre{background:#f6f7f9;padding:.6rem;border-radius:4px;white-space:pre-wrap;word
 """
 
 
-def render_html(result: SubmissionResult, assignment_title: str) -> str:
+def render_html(result: SubmissionResult, assignment_title: str, override=None) -> str:
     e = html.escape
+    score = override.score if override is not None else result.score
     parts = [
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
         f"<title>{e(assignment_title)} — {e(result.student)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(assignment_title)} — {e(result.student)}</h1>",
-        f"<p class=\"score\">Score / 得分: {_fmt(result.score)} / {_fmt(result.max_score)}</p>",
+        f"<p class=\"score\">Score / 得分: {_fmt(score)} / {_fmt(result.max_score)}</p>",
         f"<p class=\"status\">Status / 状态: {e(_status_line(result).replace('`', ''))}</p>",
     ]
+    if override is not None:
+        parts.append(f"<p class=\"status\">{e(_override_line(result, override))}</p>")
+    if result.submitted_at:
+        parts.append(f"<p class=\"status\">Submitted / 提交时间: {e(result.submitted_at)}</p>")
     if result.message:
         parts += ["<h2>What happened / 运行情况</h2>", f"<pre>{e(result.message.strip())}</pre>"]
     lost, passed = _lost(result), _passed(result)

@@ -28,7 +28,13 @@ STATUS_BAD_ZIP = "bad_zip"
 STATUS_TOO_LARGE = "too_large"
 STATUS_ENCODING = "bad_encoding"
 STATUS_DUPLICATE = "duplicate"
+STATUS_AMBIGUOUS = "ambiguous_module"  # two or more different copies of the module: never a silent pick
+STATUS_UNSUPPORTED = "unsupported_format"  # a file type we do not read (or cannot here: .rar without a tool)
+STATUS_UNREADABLE = "unreadable"  # the grader's account may not read it (file modes), or the disk failed
+STATUS_STUB = "unchanged_stub"  # the released starter file, untouched: nothing to run
 
+# Statuses whose tests really ran the student's code: the summary's per-test pass rates count these.
+TESTED_STATUSES = {STATUS_GRADED, STATUS_TIMEOUT, STATUS_MEMORY, STATUS_OUTPUT, STATUS_CRASHED}
 RAN_STATUSES = {STATUS_GRADED, STATUS_IMPORT_ERROR, STATUS_SYNTAX, STATUS_TIMEOUT, STATUS_MEMORY, STATUS_OUTPUT,
                 STATUS_CRASHED, STATUS_TAMPERED, STATUS_ERROR}
 TIMEOUT_STATUSES = {STATUS_TIMEOUT}
@@ -47,8 +53,12 @@ DESCRIPTIONS = {
     STATUS_EMPTY: ("empty submission", "空提交"),
     STATUS_BAD_ZIP: ("unreadable zip", "压缩包无法读取"),
     STATUS_TOO_LARGE: ("file too large", "文件过大"),
-    STATUS_ENCODING: ("not UTF-8 text", "不是 UTF-8 文本"),
+    STATUS_ENCODING: ("not readable as text", "无法按文本解码"),
     STATUS_DUPLICATE: ("more than one submission for this student", "同一学生有多份提交"),
+    STATUS_AMBIGUOUS: ("more than one copy of the module", "提交中有多份模块文件"),
+    STATUS_UNSUPPORTED: ("file type not graded", "不支持的文件格式"),
+    STATUS_UNREADABLE: ("could not be read", "无法读取"),
+    STATUS_STUB: ("the starter file, unchanged", "未修改的初始文件"),
     STATUS_ERROR: ("error", "错误"),
 }
 
@@ -68,6 +78,9 @@ class SubmissionResult:
     graded_at: str = ""
     source: str = ""  # where the submission came from (folder, zip, file)
     ignored: list[str] = field(default_factory=list)
+    submitted_at: str = ""  # when the student's file was last changed (file mtime / archive entry time), if known
+    notes: list[str] = field(default_factory=list)  # how the module was found or decoded (also in message)
+    folder: str = ""  # the student's folder under OUT/students/ (the name, made safe and unique)
 
     @property
     def score(self) -> float:

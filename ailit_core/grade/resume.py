@@ -1,6 +1,6 @@
 """Never grading the same thing twice: which stored results a batch can reuse.
 
-A result is reused when ``OUT/<student>/results.json`` was written by this grader for the same
+A result is reused when ``OUT/students/<folder>/results.json`` was written by this grader for the same
 module bytes (SHA-256) and the same *tests version*: a hash of the hidden tests, the grader's
 pytest.ini, the ``ailit_core`` sources and the settings that change outcomes (profile, time and
 memory limits). Results are written atomically when each submission finishes, so a batch killed
@@ -17,7 +17,7 @@ from pathlib import Path
 from ailit_core import paths
 from ailit_core.grade.results import STATUS_GRADER_ERROR, SubmissionResult, from_gradescope
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"  # 3: per-student folders under students/, decoding, notebooks and archives
 
 
 def _hash_tree(digest, root: Path, label: str) -> None:
@@ -45,8 +45,9 @@ def tests_version(assignment, *, profile: str | None, limits, extra_pytest_args=
     return digest.hexdigest()[:16]
 
 
-def stored(out: Path, student: str) -> SubmissionResult | None:
-    path = Path(out) / student / "results.json"
+def stored(out: Path, folder: str) -> SubmissionResult | None:
+    """The result in ``OUT/students/<folder>/results.json``, if one of ours is there."""
+    path = Path(out) / "students" / folder / "results.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -54,10 +55,11 @@ def stored(out: Path, student: str) -> SubmissionResult | None:
     return from_gradescope(data)
 
 
-def reusable(out: Path, student: str, *, sha256: str, version: str) -> SubmissionResult | None:
-    """The stored result for this exact module and tests version, if it is a final one."""
-    result = stored(out, student)
-    if result is None or result.status == STATUS_GRADER_ERROR:
+def reusable(out: Path, folder: str, *, sha256: str, version: str, student: str | None = None) -> SubmissionResult | None:
+    """The stored result for this exact module and tests version, if it is a final one (and the
+    same student's, should a rename have given their folder to someone else)."""
+    result = stored(out, folder)
+    if result is None or result.status == STATUS_GRADER_ERROR or (student is not None and result.student != student):
         return None
     if result.sha256 != sha256 or result.tests_version != version:
         return None

@@ -45,7 +45,7 @@ def grade(assignment_id: str, submission: Path, results: Path) -> dict:
         else:
             (batch / "submission").symlink_to(submission.resolve(), target_is_directory=True)
         engine.main(submissions_dir=batch, assignment_id=assignment_id, out=Path(tmp) / "out", quiet=True)
-        payload = json.loads((Path(tmp) / "out" / "submission" / "results.json").read_text(encoding="utf-8"))
+        payload = json.loads((Path(tmp) / "out" / "students" / "submission" / "results.json").read_text(encoding="utf-8"))
     if source is not None:
         payload["output"] = ("Graded the code cells of your notebook. / 已按 notebook 的代码单元评分。\n"
                              + payload.get("output", "")).strip()

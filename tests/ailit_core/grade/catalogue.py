@@ -157,7 +157,7 @@ def attacks(context: dict) -> dict[str, dict[str, str]]:
             forged = {forged!r}
             targets = ["results.json", "../results.json", "../../results.json", "/tmp/results.json",
                        "/autograder/results/results.json", {str(out)!r} + "/grades.csv",
-                       {str(out)!r} + "/forged_results/results.json", {str(out)!r} + "/victim/results.json",
+                       {str(out)!r} + "/students/forged_results/results.json", {str(out)!r} + "/students/victim/results.json",
                        {str(out)!r} + "/FORGED.txt"]
             for target in targets:
                 try:

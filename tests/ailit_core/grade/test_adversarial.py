@@ -121,7 +121,7 @@ def check_common(got, students, out, connections, leftovers):
     for r in got.values():
         assert r.duration <= LIMITS["timeout_s"] + 2 * GRACE_S, f"{r.student} ran {r.duration:.1f} s"
         assert r.max_score == 100
-    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "grades.csv", newline="", encoding="utf-8-sig") as fh:
         rows = {row["student"]: row for row in csv.DictReader(fh)}
     assert sorted(rows) == sorted(students)
     assert all(row["score"] == "0" for s, row in rows.items() if s != "honest")
@@ -134,8 +134,8 @@ def test_catalogue_in_the_strongest_mode(tmp_path):
     got, students, out, connections, leftovers, elapsed = run_catalogue(tmp_path, mode)
     check_common(got, students, out, connections, leftovers)
     # forged files never reach the gradebook; the victim's and the forger's rows are the grader's own
-    assert not (out / "FORGED.txt").exists() and not (out / "victim").exists()
-    forged = json.loads((out / "forged_results" / "results.json").read_text(encoding="utf-8"))
+    assert not (out / "FORGED.txt").exists() and not (out / "students" / "victim").exists()
+    forged = json.loads((out / "students" / "forged_results" / "results.json").read_text(encoding="utf-8"))
     assert forged["extra_data"]["status"] == "tampered" and forged["score"] == 0
     # what happened is in each row
     assert "conftest.py" in got["conftest_injection"].message and "pytest.ini" in got["pytest_ini"].message

@@ -21,7 +21,7 @@ STUDENTS = [f"student{i:02d}" for i in range(6)]
 def results_of(out):
     found = {}
     for student in STUDENTS:
-        path = out / student / "results.json"
+        path = out / "students" / student / "results.json"
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
             found[student] = (data["extra_data"]["graded_at"], path.stat().st_mtime_ns, data["score"])
@@ -49,7 +49,7 @@ def test_killed_batch_resumes_without_loss_or_repetition(tmp_path):
     killed_at = time.time()
     before = results_of(out)
     assert 2 <= len(before) < len(STUDENTS), f"the kill did not land mid-batch ({len(before)} done)"
-    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "grades.csv", newline="", encoding="utf-8-sig") as fh:
         listed = {row["student"] for row in csv.DictReader(fh)}
     assert listed == set(before), "grades.csv must list exactly the finished submissions"
     # the warm parent and its runs die with the grader (parent-death signals)
@@ -68,7 +68,7 @@ def test_killed_batch_resumes_without_loss_or_repetition(tmp_path):
         assert after[student] == stamp, f"{student} was graded again"
     for student in set(STUDENTS) - set(before):
         assert after[student][1] / 1e9 >= killed_at - 1 and after[student][2] == 100
-    with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
+    with open(out / "grades.csv", newline="", encoding="utf-8-sig") as fh:
         assert sorted(row["student"] for row in csv.DictReader(fh)) == STUDENTS
     assert not [p for p in out.rglob(".*") if p.name != ".ailit-tests.json"], "temporary files left behind"
     assert os.path.exists(out / "summary.md")

@@ -25,8 +25,10 @@ def test_discover_folders_zips_and_files_sorted(tmp_path):
     (tmp_path / "__MACOSX").mkdir()
     (tmp_path / "notes.txt").write_text("hi")
     found = discover(tmp_path, MODULE)
-    assert [s.student for s in found] == ["alice", "bob", "carol"]
-    assert subs.skipped_entries(tmp_path) == ["notes.txt"]
+    # every entry but hidden files and OS clutter is a row: notes.txt is one (unsupported_format)
+    assert [s.student for s in found] == ["alice", "bob", "carol", "notes"]
+    assert [s.kind for s in found] == ["zip", "folder", "file", "other"]
+    assert [e.split(" ")[0] for e in subs.skipped_entries(tmp_path)] == [".hidden/", "__MACOSX/"]
 
 
 def test_missing_folder_is_a_problem(tmp_path):
@@ -44,10 +46,10 @@ def test_duplicates_are_grouped(tmp_path):
     assert len(groups["alice"]) == 2
 
 
-def test_folder_takes_the_shallowest_module_and_lists_the_rest(tmp_path):
+def test_folder_takes_the_module_and_lists_the_rest(tmp_path):
     folder = tmp_path / "alice"
-    (folder / "deep").mkdir(parents=True)
-    (folder / "deep" / MODULE).write_text("deep = True\n")
+    (folder / "old").mkdir(parents=True)
+    (folder / "old" / MODULE).write_text("deep = True\n")  # a backup copy: see the ambiguity rule below
     (folder / MODULE).write_text("top = True\n")
     (folder / "conftest.py").write_text("")
     (folder / "numpy.py").write_text("")
@@ -55,7 +57,7 @@ def test_folder_takes_the_shallowest_module_and_lists_the_rest(tmp_path):
     (folder / "__pycache__" / "x.pyc").write_bytes(b"")
     s, data = read(folder)
     assert data == b"top = True\n"
-    assert s.ignored == ["conftest.py", "deep/xor_net.py", "numpy.py"]
+    assert s.ignored == ["conftest.py", "numpy.py", "old/xor_net.py"]
     notes = " ".join(s.ignored_notes())
     assert "conftest.py (pytest configuration" in notes and "numpy.py (named like the installed module numpy" in notes
 
@@ -81,6 +83,7 @@ def test_symlinked_module_is_never_read(tmp_path):
     with pytest.raises(SubmissionProblem) as info:
         read(folder)
     assert info.value.status == "missing_module"
+    assert "symbolic link" in info.value.message and "符号链接" in info.value.message
 
 
 def test_too_large_module(tmp_path):
@@ -135,8 +138,8 @@ def test_encoding_checks():
     check_encoding(b"\xef\xbb\xbfx = 1\n", MODULE)  # BOM
     check_encoding("# -*- coding: latin-1 -*-\nx = '\xe9'\n".encode("latin-1"), MODULE)  # declared
     with pytest.raises(SubmissionProblem) as info:
-        check_encoding("x = '\xe9'\n".encode("latin-1"), MODULE)
-    assert info.value.status == "bad_encoding" and "UTF-8" in info.value.message
+        check_encoding("x = 1\ny = '\xe9'\n".encode("latin-1"), MODULE)
+    assert info.value.status == "bad_encoding" and "UTF-8" in info.value.message and "line 2" in info.value.message
     with pytest.raises(SubmissionProblem):
         check_encoding(b"# -*- coding: klingon -*-\n", MODULE)
 
@@ -145,3 +148,187 @@ def test_check_source_reports_syntax_errors():
     with pytest.raises(SubmissionProblem) as info:
         subs.check_source(b"def f(:\n", MODULE)
     assert info.value.status == "syntax_error" and "line 1" in info.value.message
+
+
+# -- every kind of upload a course gets ----------------------------------------------------------
+
+def load(path, student=None):
+    s = Submission(student or subs.student_name(path, MODULE), path, MODULE)
+    return s, s.load()
+
+
+def problem(path):
+    with pytest.raises(SubmissionProblem) as info:
+        load(path)
+    return info.value
+
+
+def bilingual(text):
+    return " / " in text and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_tar_archives_are_read_with_the_standard_library(tmp_path):
+    import io
+    import tarfile
+
+    for name, mode in (("a.tar.gz", "w:gz"), ("b.tgz", "w:gz"), ("c.tar", "w"), ("d.tar.xz", "w:xz")):
+        with tarfile.open(tmp_path / name, mode) as tar:
+            for member, body in ((f"s/{MODULE}", b"ok = True\n"), ("s/data.bin", b"\0" * 1000)):
+                info = tarfile.TarInfo(member)
+                info.size, info.mtime = len(body), 1_700_000_000
+                tar.addfile(info, io.BytesIO(body))
+            link = tarfile.TarInfo(f"evil/{MODULE}")
+            link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            tar.addfile(link)
+        s, data = load(tmp_path / name)
+        assert data == b"ok = True\n" and s.student == name.split(".")[0]
+        assert s.submitted_at.startswith("2023-11-14") and "s/data.bin" in s.ignored
+        assert any("evil" in i and "link" in i for i in s.ignored)
+
+
+def test_notebooks_are_graded_as_the_module_their_cells_make(tmp_path):
+    import json
+
+    nb = {"cells": [{"cell_type": "markdown", "source": "# hi"},
+                    {"cell_type": "code", "source": ["import numpy as np\n", "%matplotlib inline\n"]},
+                    {"cell_type": "code", "source": "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nora.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    s, data = load(tmp_path / "nora.ipynb")
+    text = data.decode("utf-8")
+    assert "def sigmoid" in text and "import numpy" in text and "%matplotlib" not in text
+    compile(text, MODULE, "exec")
+    assert any("nora.ipynb" in n and bilingual(n) for n in s.notes)
+    with zipfile.ZipFile(tmp_path / "olga.zip", "w") as z:  # a zip holding only the notebook
+        z.writestr("olga/a1.ipynb", json.dumps(nb))
+        z.writestr("olga/.ipynb_checkpoints/a1-checkpoint.ipynb", json.dumps(nb))
+    assert b"def sigmoid" in load(tmp_path / "olga.zip")[1]
+    (tmp_path / "two").mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        (tmp_path / "two" / name).write_text(json.dumps(nb), encoding="utf-8")
+    assert problem(tmp_path / "two").status == "ambiguous_module"
+    (tmp_path / "broken.ipynb").write_text("{not json", encoding="utf-8")
+    assert problem(tmp_path / "broken.ipynb").status == "syntax_error"
+
+
+def test_7z_and_rar_without_their_readers_say_what_to_do(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "py7zr", None)
+    monkeypatch.setitem(sys.modules, "rarfile", None)
+    for name, needs in (("s.7z", "py7zr"), ("t.rar", "rarfile")):
+        (tmp_path / name).write_bytes(b"whatever")
+        got = problem(tmp_path / name)
+        assert got.status == "unsupported_format" and needs in got.message and bilingual(got.message)
+
+
+def test_7z_is_read_with_py7zr_when_installed(tmp_path):
+    py7zr = pytest.importorskip("py7zr")
+    with py7zr.SevenZipFile(tmp_path / "sam.7z", "w") as z:
+        z.writestr(b"seven = 7\n", f"sam/{MODULE}")
+        z.writestr(b"x" * 100, "sam/notes.txt")
+    s, data = load(tmp_path / "sam.7z")
+    assert data == b"seven = 7\n" and s.ignored == ["sam/notes.txt"]
+
+
+def test_two_different_copies_are_ambiguous_unless_the_others_are_backups(tmp_path):
+    def folder(name, files):
+        for rel, body in files.items():
+            (tmp_path / name / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name / rel).write_text(body)
+        return tmp_path / name
+
+    got = problem(folder("v", {f"v1/{MODULE}": "a = 1\n", f"v2/{MODULE}": "a = 2\n"}))
+    assert got.status == "ambiguous_module" and "v1/xor_net.py" in got.message and "v2/xor_net.py" in got.message
+    got = problem(folder("broken", {MODULE: "def f(:\n", f"final/{MODULE}": "a = 2\n"}))
+    assert got.status == "ambiguous_module" and bilingual(got.message)
+    s, data = load(folder("same", {MODULE: "a = 1\n", f"copy/{MODULE}": "a = 1\n"}))
+    assert data == b"a = 1\n"
+    s, data = load(folder("bak", {f"src/{MODULE}": "new = 1\n", f"backup/{MODULE}": "old = 1\n",
+                                  f"旧版本/{MODULE}": "older = 1\n"}))
+    assert data == b"new = 1\n" and any("backup" in n for n in s.notes)
+    got = problem(folder("badbak", {f"src/{MODULE}": "def f(:\n", f"old/{MODULE}": "old = 1\n"}))
+    assert got.status == "ambiguous_module"  # the one kept must at least compile
+
+
+def test_big_zip_with_a_checkpoint_is_graded(tmp_path):
+    path = tmp_path / "ckpt.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr(f"ckpt/{MODULE}", "ok = True\n")
+        with z.open("ckpt/model.pt", "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(250):
+                fh.write(chunk)
+    s, data = load(path)
+    assert data == b"ok = True\n" and "ckpt/model.pt" in s.ignored
+
+
+def test_too_large_names_the_module(tmp_path):
+    with zipfile.ZipFile(tmp_path / "huge.zip", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"h/{MODULE}", b"#" * (subs.MAX_MODULE_BYTES + 10))
+    got = problem(tmp_path / "huge.zip")
+    assert got.status == "too_large" and f"h/{MODULE}" in got.message and bilingual(got.message)
+
+
+def test_source_decoding(tmp_path):
+    gbk = "# 中文注释：训练网络\nx = '异或'\n".encode("gbk")
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / MODULE).write_bytes(gbk)
+    s, data = load(tmp_path / "g")
+    assert data.decode("utf-8") == "# 中文注释：训练网络\nx = '异或'\n"
+    assert any("GBK" in n and "line 1" in n and bilingual(n) for n in s.notes)
+    (tmp_path / "u16.py").write_bytes("x = '你好'\n".encode("utf-16"))
+    s, data = load(tmp_path / "u16.py")
+    assert data == "x = '你好'\n".encode("utf-8") and any("UTF-16" in n for n in s.notes)
+    (tmp_path / "nul.py").write_bytes(b"x = 1\ny = 2\x00\n")
+    got = problem(tmp_path / "nul.py")
+    assert got.status == "syntax_error" and "line 2" in got.message and "None" not in got.message
+    (tmp_path / "empty.py").write_bytes(b"\n  \n")
+    got = problem(tmp_path / "empty.py")
+    assert got.status == "empty" and bilingual(got.message)
+    (tmp_path / "UPPER.PY").write_text("x = 1\n")
+    assert load(tmp_path / "UPPER.PY")[1] == b"x = 1\n"
+
+
+def test_unsupported_and_unreadable_entries(tmp_path, monkeypatch):
+    from ailit_core.grade import archives
+
+    (tmp_path / "doc.docx").write_bytes(b"PK")
+    got = problem(tmp_path / "doc.docx")
+    assert got.status == "unsupported_format" and bilingual(got.message)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / MODULE).write_text("x = 1\n")
+    (tmp_path / "locked.py").write_text("x = 1\n")
+    real_open, real_scandir = open, archives.os.scandir
+
+    def denied_open(path, *args, **kwargs):  # the grader is root here: fake what a TA account meets
+        if "locked" in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(archives, "open", denied_open, raising=False)
+    for path in (tmp_path / "locked", tmp_path / "locked.py"):
+        got = problem(path)
+        assert got.status == "unreadable" and "chmod" in got.message and bilingual(got.message)
+
+    def denied_scandir(path):
+        if "locked" in str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(archives.os, "scandir", denied_scandir)
+    assert problem(tmp_path / "locked").status == "unreadable"  # not "empty"
+
+
+def test_output_and_gradebook_folders_are_never_students(tmp_path):
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / MODULE).write_text("x = 1\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "old-out").mkdir()
+    (tmp_path / "old-out" / ".ailit-tests.json").write_text("{}")
+    (tmp_path / "alice.pdf").write_bytes(b"%PDF")
+    found = discover(tmp_path, MODULE, out=tmp_path / "out")
+    assert [s.student for s in found] == ["alice"]
+    assert found[0].extra == [tmp_path / "alice.pdf"]  # rides along, listed as ignored
+    skipped = subs.skipped_entries(tmp_path, tmp_path / "out")
+    assert [e.split(" ")[0] for e in skipped] == ["old-out/", "out/"]
