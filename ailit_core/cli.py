@@ -40,11 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = verbs.add_parser(
         "grade", help="grade a folder of submissions with the hidden tests",
-        description="Grade every submission (folder, .zip or .py) in SUBMISSIONS. Results are written as each "
-                    "submission finishes; running again grades only what is new or changed.",
+        description="Grade every entry (folder, archive, .py or .ipynb) in SUBMISSIONS: each gets one row in "
+                    "OUT/grades.csv. Results are written as each submission finishes; running again grades only "
+                    "what is new or changed.",
         epilog="exit status: 0 batch complete; 1 some submissions hit a grader problem (grade again); "
                "2 usage error or broken hidden tests; 130 interrupted (finished results are kept)")
-    grade.add_argument("submissions", type=Path, help="folder of submissions (folders, .zip files or .py files)")
+    grade.add_argument("submissions", type=Path,
+                       help="folder of submissions (folders, .zip/.tar.gz/.7z/.rar, .py or .ipynb files)")
     grade.add_argument("-a", "--assignment", required=True, help="assignment id, e.g. a1_xor_backprop")
     grade.add_argument("-o", "--out", type=Path, required=True, help="output folder for the gradebook")
     grade.add_argument("-j", "--jobs", type=_positive_int, default=1, metavar="N",
@@ -58,6 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="memory one submission may use (default 4096; full profile 16384)")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_profile(grade)
+
+    export = verbs.add_parser(
+        "export", help="write a graded batch as an LMS gradebook (Canvas, wide per-test, nbgrader)",
+        description="Read OUT (from ailit grade) and write OUT/exports/FORMAT.csv: canvas (Canvas gradebook "
+                    "import), wide (one column per test), nbgrader (the columns of nbgrader export). Scores "
+                    "include the TA's overrides from OUT/overrides.csv.")
+    export.add_argument("out", type=Path, help="the output folder of ailit grade")
+    export.add_argument("--format", dest="fmt", required=True, choices=("canvas", "wide", "nbgrader"))
+    export.add_argument("-o", "--output", type=Path, default=None, help="file to write (default OUT/exports/FORMAT.csv)")
+    export.add_argument("--column", default=None,
+                        help="canvas: the assignment column's header, as Canvas names it, e.g. 'A1 XOR (123456)'")
 
     release = verbs.add_parser("release", help="generate student releases from solutions/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
@@ -126,6 +139,10 @@ def _dispatch(args) -> int:
         return _grade(args)
     if args.verb == "mutate":
         return _mutate(args)
+    if args.verb == "export":
+        from ailit_core.grade import export
+        print(f"wrote {export.main(out=args.out, fmt=args.fmt, dest=args.output, column=args.column)}")
+        return 0
     if args.verb == "release":
         from ailit_core import release
         written = release.main(assignment_ids=args.assignments, out=args.out, fmt=args.fmt, course_id=args.course_id)

@@ -1,8 +1,10 @@
 """``ailit grade``: grade a folder of submissions with an assignment's hidden tests.
 
-Writes ``OUT/grades.csv``, ``OUT/<student>/results.json`` (Gradescope schema), ``feedback.md`` and
-``feedback.html`` (en/zh) and ``output.txt`` per student, and ``OUT/summary.md``, ``summary.html``,
-``histogram.png`` for the batch. How: ``batch`` (files, reuse of unchanged results), ``engine``
+Writes ``OUT/grades.csv``, ``OUT/students/<student>/results.json`` (Gradescope schema),
+``feedback.md`` and ``feedback.html`` (en/zh) and ``output.txt`` per student, and ``OUT/summary.md``,
+``summary.html``, ``histogram.png`` for the batch. How: ``submissions`` + ``archives`` +
+``decoding`` (one module out of any upload), ``batch`` (files, reuse of unchanged results),
+``gradebook`` + ``summary`` + ``overrides`` + ``export`` (what the TA reads and imports), ``engine``
 (warm parent, N runs at once, deadlines, memory), ``child`` + ``sandbox`` + ``isolation`` (what a
 run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge through files
 or a generic attack on pytest). GRADING.md "Grading a batch" is the instructor's guide.

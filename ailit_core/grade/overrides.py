@@ -36,7 +36,8 @@ def load(out: Path) -> tuple[dict[str, Override], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"student", "score"} <= {f.strip().lower() for f in reader.fieldnames}:
         return {}, [f"{FILENAME} needs the columns student,score,reason / {FILENAME} 需要 student,score,reason 列"]
-    for number, row in enumerate(reader, start=2):
+    for row in reader:
+        number = reader.line_num
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
         student, score = row.get("student", ""), row.get("score", "")
         if not student and not score:

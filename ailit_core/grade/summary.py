@@ -168,9 +168,9 @@ def _overrides_md(results, overrides, info) -> list[str]:
 
 
 _SORT_JS = """
-document.querySelectorAll('table.sortable th').forEach(function (th, col) {
+document.querySelectorAll('table.sortable th').forEach(function (th) {
   th.addEventListener('click', function () {
-    var table = th.closest('table'), body = table.tBodies[0];
+    var col = th.cellIndex, table = th.closest('table'), body = table.tBodies[0];
     var up = th.getAttribute('aria-sort') !== 'ascending';
     table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
     th.setAttribute('aria-sort', up ? 'ascending' : 'descending');

@@ -36,3 +36,14 @@ def test_skipped_zero_point_test_is_not_a_lost_point():
     text = feedback.render_markdown(r, "a5")
     assert "test_1 (0 / 0)" not in text
     assert "✗ test_2 (0 / 10)" in text  # a skipped test that carries points still costs them
+
+
+def test_override_and_submission_time_are_shown():
+    from ailit_core.grade.overrides import Override
+
+    r = result()
+    r.submitted_at = "2026-11-30T10:00:00"
+    md = feedback.render_markdown(r, "a1", override=Override(27, "regrade request"))
+    assert "27 / 30" in md and "regrade request" in md and "助教" in md and "2026-11-30T10:00:00" in md
+    page = feedback.render_html(r, "a1", override=Override(27, "<b>"))
+    assert "27 / 30" in page and "&lt;b&gt;" in page
