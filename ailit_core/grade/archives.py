@@ -82,12 +82,10 @@ def _account() -> str:
         return "this account"
 
 
-def _bounded(data: bytes, name: str, limit: int) -> bytes:
-    if len(data) > limit:
-        raise SubmissionProblem(STATUS_TOO_LARGE, f"{name} is larger than {limit // (1024 * 1024)} MB: only the "
-                                                  f"module is graded and it must stay under that / {name} 超过 "
-                                                  f"{limit // (1024 * 1024)} MB，模块文件不能超过此大小")
-    return data
+def _too_large(name: str, limit: int) -> SubmissionProblem:
+    return SubmissionProblem(STATUS_TOO_LARGE, f"{name} is larger than {limit // (1024 * 1024)} MB: only the "
+                                               f"module is graded and it must stay under that / {name} 超过 "
+                                               f"{limit // (1024 * 1024)} MB，模块文件不能超过此大小")
 
 
 class Source:
@@ -111,6 +109,16 @@ class Source:
         raise NotImplementedError
 
     def read(self, member: Member, limit: int) -> bytes:
+        """The member's bytes; ``too_large`` past ``limit`` (checked on the listed size first, so a
+        big member is never decompressed, and again on what was read)."""
+        if member.size > limit:
+            raise _too_large(member.name, limit)
+        data = self._read(member, limit + 1)
+        if len(data) > limit:
+            raise _too_large(member.name, limit)
+        return data
+
+    def _read(self, member: Member, at_most: int) -> bytes:
         raise NotImplementedError
 
     def where(self) -> str:
@@ -162,15 +170,12 @@ class FolderSource(Source):
                     return found
         return found
 
-    def read(self, member: Member, limit: int) -> bytes:
-        path = member.ref
+    def _read(self, member: Member, at_most: int) -> bytes:
         try:
-            with open(path, "rb") as fh:
-                if os.fstat(fh.fileno()).st_size > limit:
-                    return _bounded(b"\0" * (limit + 1), member.name, limit)
-                return _bounded(fh.read(limit + 1), member.name, limit)
+            with open(member.ref, "rb") as fh:
+                return fh.read(at_most)
         except OSError as exc:
-            raise _unreadable(Path(path), exc) from None
+            raise _unreadable(Path(member.ref), exc) from None
 
 
 class ZipSource(Source):
@@ -190,7 +195,11 @@ class ZipSource(Source):
 
     def members(self) -> list[Member]:
         found = []
-        for info in self.archive.infolist():
+        infos = self.archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise SubmissionProblem(STATUS_TOO_LARGE, _too_big(self.path, sorted(
+                (Member(i.filename, i.file_size, "file") for i in infos), key=lambda m: -m.size)[:3]))
+        for info in infos:
             name = _zip_name(info).replace("\\", "/")
             parts = [p for p in name.split("/") if p]
             if info.is_dir() or not parts or _ignored(parts):
@@ -205,16 +214,12 @@ class ZipSource(Source):
                                 "unsafe" if unsafe else "link" if link else "file", when, info))
         return found
 
-    def read(self, member: Member, limit: int) -> bytes:
-        info = member.ref
-        if info.file_size > limit:
-            return _bounded(b"\0" * (limit + 1), member.name, limit)
-        if info.flag_bits & 0x1:
-            raise SubmissionProblem(STATUS_BAD_ZIP, f"{self.path.name} is password-protected; upload it without a "
-                                                    f"password / 压缩包 {self.path.name} 设有密码，请上传无密码的压缩包")
+    def _read(self, member: Member, at_most: int) -> bytes:
+        if member.ref.flag_bits & 0x1:
+            raise _password(self.path)
         try:
-            with self.archive.open(info) as fh:
-                return _bounded(fh.read(limit + 1), member.name, limit)
+            with self.archive.open(member.ref) as fh:
+                return fh.read(at_most)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError) as exc:
             raise _bad_archive(self.path, exc) from None
 
@@ -262,12 +267,10 @@ class TarSource(Source):
             raise _bad_archive(self.path, exc) from None
         return found
 
-    def read(self, member: Member, limit: int) -> bytes:
-        if member.size > limit:
-            return _bounded(b"\0" * (limit + 1), member.name, limit)
+    def _read(self, member: Member, at_most: int) -> bytes:
         try:
             fh = self.archive.extractfile(member.ref)
-            return _bounded(fh.read(limit + 1) if fh else b"", member.name, limit)
+            return fh.read(at_most) if fh else b""
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
             raise _bad_archive(self.path, exc) from None
 
@@ -285,8 +288,7 @@ class SevenZipSource(Source):
         try:
             self.archive = py7zr.SevenZipFile(self.path)
             if self.archive.needs_password():
-                raise SubmissionProblem(STATUS_BAD_ZIP, f"{self.path.name} is password-protected; upload it without "
-                                                        f"a password / 压缩包 {self.path.name} 设有密码，请上传无密码的压缩包")
+                raise _password(self.path)
         except SubmissionProblem:
             raise
         except PermissionError as exc:
@@ -309,18 +311,16 @@ class SevenZipSource(Source):
                                 "unsafe" if unsafe else "link" if info.is_symlink else "file", when, info.filename))
         return found
 
-    def read(self, member: Member, limit: int) -> bytes:
-        if member.size > limit:
-            return _bounded(b"\0" * (limit + 1), member.name, limit)
+    def _read(self, member: Member, at_most: int) -> bytes:
         try:
             self.archive.reset()
-            factory = self._py7zr.io.BytesIOFactory(limit + 1)
+            factory = self._py7zr.io.BytesIOFactory(at_most)
             self.archive.extract(targets=[member.ref], factory=factory)
             product = factory.products.get(member.ref)
             if product is None:
                 return b""
             product.seek(0)
-            return _bounded(product.read(), member.name, limit)
+            return product.read()
         except Exception as exc:  # noqa: BLE001
             raise _bad_archive(self.path, exc) from None
 
@@ -361,12 +361,10 @@ class RarSource(Source):
                                 "unsafe" if unsafe else "link" if info.is_symlink() else "file", when, info))
         return found
 
-    def read(self, member: Member, limit: int) -> bytes:
-        if member.size > limit:
-            return _bounded(b"\0" * (limit + 1), member.name, limit)
+    def _read(self, member: Member, at_most: int) -> bytes:
         try:
             with self.archive.open(member.ref) as fh:
-                return _bounded(fh.read(limit + 1), member.name, limit)
+                return fh.read(at_most)
         except self._rarfile.RarCannotExec:
             raise _no_reader(self.path, "an unrar or bsdtar tool", "apt install unrar or libarchive-tools") from None
         except SubmissionProblem:
@@ -383,6 +381,11 @@ def _bad_archive(path: Path, exc: BaseException) -> SubmissionProblem:
     return SubmissionProblem(STATUS_BAD_ZIP, f"cannot read {path.name} as an archive ({type(exc).__name__}: {exc}); "
                                              f"upload it again, or upload a .zip / 压缩包 {path.name} 损坏或无法读取，"
                                              f"请重新上传（建议使用 .zip）")
+
+
+def _password(path: Path) -> SubmissionProblem:
+    return SubmissionProblem(STATUS_BAD_ZIP, f"{path.name} is password-protected; upload it without a password "
+                                             f"/ 压缩包 {path.name} 设有密码，请上传无密码的压缩包")
 
 
 def _no_reader(path: Path, what: str, how: str) -> SubmissionProblem:

@@ -25,7 +25,9 @@ LIMITS = dict(timeout_s=30, test_timeout_s=8, memory_mb=512)
 # Expected status per attack (several are acceptable where the kernel decides, e.g. MemoryError first
 # or the watchdog first).
 EXPECTED = {
-    "conftest_injection": {"graded"}, "pytest_ini": {"graded"}, "sitecustomize": {"graded"},
+    # the bare stub beside injected files: the stub is recognised and not run (the files are never used either way)
+    "conftest_injection": {"graded", "unchanged_stub"}, "pytest_ini": {"graded", "unchanged_stub"},
+    "sitecustomize": {"graded", "unchanged_stub"},
     "exit_at_import": {"crashed"}, "system_exit_at_import": {"import_error"},
     "kill_self_at_import": {"crashed", "graded"},  # PID 1 of its namespace cannot SIGKILL itself
     "segfault_at_import": {"crashed"},
