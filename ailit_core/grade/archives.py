@@ -225,13 +225,20 @@ class ZipSource(Source):
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
-    """Names written by Chinese Windows zip tools are GBK without the UTF-8 flag; show them readably."""
+    """Names without the UTF-8 flag are UTF-8 anyway (macOS) or GBK (Chinese Windows zip tools),
+    rarely the CP437 zipfile assumes: show them readably."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gbk")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 class TarSource(Source):

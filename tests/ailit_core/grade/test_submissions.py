@@ -332,3 +332,20 @@ def test_output_and_gradebook_folders_are_never_students(tmp_path):
     assert found[0].extra == [tmp_path / "alice.pdf"]  # rides along, listed as ignored
     skipped = subs.skipped_entries(tmp_path, tmp_path / "out")
     assert [e.split(" ")[0] for e in skipped] == ["old-out/", "out/"]
+
+
+def test_zip_member_names_from_chinese_windows_and_macos_are_readable(tmp_path):
+    path = tmp_path / "li.zip"
+    names = [("作业/说明.txt", "gbk"), ("笔记/读我.md", "utf-8")]  # stored without the UTF-8 flag
+    raw = [name.encode(encoding) for name, encoding in names]
+    placeholders = [bytes([ord("a") + i]) * len(r) for i, r in enumerate(raw)]
+    with zipfile.ZipFile(path, "w") as z:
+        for placeholder in placeholders:
+            z.writestr(placeholder.decode(), "x")
+        z.writestr(f"src/{MODULE}", "ok = 1\n")
+    data = path.read_bytes()
+    for placeholder, name in zip(placeholders, raw):
+        data = data.replace(placeholder, name)
+    path.write_bytes(data)
+    s, module = read(path)
+    assert module == b"ok = 1\n" and s.ignored == ["作业/说明.txt", "笔记/读我.md"]
