@@ -103,7 +103,7 @@ def _link(r: SubmissionResult) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "/").replace("\n", " ")
+    return text.replace("|", "/").replace("\n", " ").replace("[", "\\[").replace("]", "\\]")
 
 
 def render_summary(results: list[SubmissionResult], title: str, *, info: dict | None = None,
@@ -194,7 +194,7 @@ _TABLE_CSS = ("table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px so
               "text-align:left;vertical-align:top}table.sortable th{cursor:pointer;background:#f3f5f8;"
               "user-select:none}table.sortable th[aria-sort=ascending]::after{content:' ▲'}"
               "table.sortable th[aria-sort=descending]::after{content:' ▼'}.st-graded{color:#1e7b34}"
-              ".st-other{color:#a5331f}body{max-width:80rem}")
+              ".st-other{color:#a5331f}body{max-width:80rem}td.when{white-space:nowrap;font-size:.85em}")
 
 
 def render_summary_html(results: list[SubmissionResult], title: str, *, info: dict | None = None,
@@ -254,7 +254,7 @@ def render_summary_html(results: list[SubmissionResult], title: str, *, info: di
         parts.append(f"<tr><td><a href=\"{e(_link(r))}\">{e(r.student)}</a></td>"
                      f"<td data-sort=\"{score:g}\">{score:g}{mark}</td><td>{r.max_score:g}</td>"
                      f"<td class=\"{css}\" title=\"{e(_describe(r.status))}\">{e(r.status)}</td>"
-                     f"<td data-sort=\"{passed}\">{passed}/{len(r.tests)}</td><td>{e(r.submitted_at)}</td>"
+                     f"<td data-sort=\"{passed}\">{passed}/{len(r.tests)}</td><td class=\"when\">{e(r.submitted_at)}</td>"
                      f"<td>{e(_first_line(r.message))}</td></tr>")
     parts.append("</tbody></table>")
     if info.get("skipped"):
