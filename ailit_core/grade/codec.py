@@ -116,7 +116,7 @@ class Encoder:
                 return {"$dt": str(obj).removeprefix("torch.")}
             if isinstance(obj, torch.Size):
                 return {"$t": [int(x) for x in obj]}
-        if kind is dict or (self.to_handle is not None and isinstance(obj, dict)):  # OrderedDict: a state_dict
+        if isinstance(obj, dict):  # OrderedDict too (a state_dict); decoded as a plain dict
             return {"$d": [[self.value(k, depth + 1), self.value(v, depth + 1)] for k, v in obj.items()]}
         if self.to_handle is not None:
             if isinstance(obj, (list, tuple)):  # torch's named tuples (torch.max's result) and the like

@@ -12,6 +12,13 @@ rely on them carry few points (GRADING.md, threat model).
 
 from __future__ import annotations
 
+class Keep:
+    """A value the server sends as a handle even when it is data (a probe tensor must stay there)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 LAYERS = ("Linear", "ReLU", "Dropout", "BatchNorm1d", "Tanh", "Sigmoid", "Identity")
 
 
@@ -114,7 +121,7 @@ def _wrap(tensor, role, log):
 def tracked_tensors(X, y):
     """``(X, y, log)``: tensors that log the device moves made on them."""
     log = MoveLog()
-    return _wrap(X, "inputs", log), _wrap(y, "labels", log), log
+    return Keep(_wrap(X, "inputs", log)), Keep(_wrap(y, "labels", log)), log
 
 
 def tracked_loader(X, y, batch_size):
@@ -150,5 +157,39 @@ def grad_probe(n_in, n_out, seed=0):
     return GradProbe()
 
 
+def grad_enabled():
+    """Whether autograd is on in the student's process now (a probe)."""
+    import torch
+
+    return bool(torch.is_grad_enabled())
+
+
+class StepLog:
+    """Every optimizer step taken in the student's process: ``(class name, learning rates)``."""
+
+    def __init__(self):
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        self.steps: list[list] = []
+        register_optimizer_step_post_hook(
+            lambda opt, args, kwargs: self.steps.append([type(opt).__name__, [g["lr"] for g in opt.param_groups]]))
+
+    def entries(self):
+        return [list(s) for s in self.steps]
+
+
+def step_log():
+    return StepLog()
+
+
+def setenv(name, value):
+    """Set an environment variable of the student's process (e.g. ``AILIT_DEVICE``)."""
+    import os
+
+    if not str(name).startswith("AILIT_"):
+        raise ValueError("only AILIT_* variables")
+    os.environ[str(name)] = str(value)
+
+
 RECIPES = {f.__name__: f for f in (sequential, tensor_loader, sgd, cross_entropy, tracked_tensors, tracked_loader,
-                                   grad_probe)}
+                                   grad_probe, grad_enabled, step_log, setenv)}

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from ailit_core.grade import codec, protocol
-from ailit_core.grade.recipes import RECIPES
+from ailit_core.grade.recipes import RECIPES, Keep
 
 # What ``isinstance`` requests may ask about (dotted names, resolved here on demand).
 CLASSES = ("torch.nn.Module", "torch.nn.Linear", "torch.nn.ReLU", "torch.nn.Conv2d", "torch.nn.BatchNorm1d",
@@ -42,6 +42,8 @@ class Objects:
         self.ids = {id(module): protocol.MODULE}
 
     def handle(self, obj) -> codec.Handle:
+        if isinstance(obj, Keep):
+            obj = obj.value
         key = id(obj)
         if key not in self.ids:
             self.ids[key] = len(self.by_id)

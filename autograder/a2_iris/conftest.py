@@ -1,4 +1,7 @@
-"""a2_iris hidden tests: the implementation under test, single-threaded torch, warmed up.
+"""a2_iris hidden tests: the student's module in its own process, single-threaded torch, warmed up.
+
+- ``iris_net`` is a proxy to the student's module, which runs in a sandboxed server process
+  (``ailit_core.grade.remote``): this process, with the tests and their oracles, never imports it.
 
 - One thread: the models here are tiny (a few hundred parameters, batches of 16), so intra-op
   threads only add synchronisation, and on a busy grading machine spinning worker threads made a
@@ -17,7 +20,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 
 import torch  # noqa: E402
 
-from ailit_core.testing import implementation_fixture  # noqa: E402
+from ailit_core.grade.remote import module_fixture  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -35,4 +38,4 @@ def _warm_up_torch() -> None:
 
 _warm_up_torch()
 
-iris_net = implementation_fixture("iris_net")
+iris_net = module_fixture("iris_net")

@@ -1,14 +1,18 @@
 """Hidden tests for a2_iris (100 points).
 
-Each function is checked on its own, against an oracle written here: ``train`` and ``evaluate`` get
-the test's own small models, loaders and spies (so a broken IrisNet costs points only once), and
-every comparison allows what correct code may legitimately do differently (nn.Sequential or
-separate layers, F.relu, any seed order, ``len(batch)`` or ``batch.size(0)``, ``argmax`` or
-``torch.max``, ``no_grad`` or ``inference_mode``, KMeans restarts).
+The student's module runs in its own process (``iris_net`` is a proxy, ``ailit_core.grade.remote``);
+every check is made here, on plain data that process returns. ``train`` and ``evaluate`` get the
+test's own small models, loaders and optimizers, built on the student's side from recipes (so a
+broken IrisNet costs points only once), and are judged by their outcome against a replay here:
+the parameters after an epoch, BatchNorm's running statistics (train mode), predictions under
+Dropout (eval mode), the accuracy of ``run``'s model measured here from its weights. Every
+comparison allows what correct code may do differently (nn.Sequential or separate layers, F.relu,
+any seed order, ``len(batch)`` or ``batch.size(0)``, ``argmax`` or ``torch.max``, ``no_grad`` or
+``inference_mode``, KMeans restarts).
 
-Device handling is observed without a GPU: batches are tensors that log every ``.to()`` made on
-them, and ``run(device=cpu)`` is called while CUDA/MPS claim to be available and ``AILIT_DEVICE``
-points elsewhere, so code that ignores its ``device`` argument cannot end up on the CPU.
+Probes that run beside the student's code (device moves logged by tensors, autograd seen from the
+model's forward, the optimizer steps ``run`` takes) could be forged by that code, so each carries
+1 point (GRADING.md, threat model).
 """
 
 import copy
@@ -27,8 +31,8 @@ from sklearn.metrics import accuracy_score, adjusted_rand_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
-from torch.optim.optimizer import register_optimizer_step_post_hook
-from torch.utils.data import DataLoader, TensorDataset
+
+from ailit_core.grade import remote
 
 CPU = torch.device("cpu")
 SIZES = [(4, 10, 3), (7, 5, 2), (3, 16, 6), (12, 4, 5)]
@@ -83,8 +87,9 @@ def oracle_logits(first, second, X):
 
 
 def linear_layers(model, sizes):
+    """The model's two Linear layers, as trusted copies of their weights (see ``trusted_linear``)."""
     n_in, hidden, n_out = sizes
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    linears = [trusted_linear(m) for m in model.modules() if m.isinstance_of("torch.nn.Linear")]
     found = ", ".join(f"Linear({m.in_features}, {m.out_features})" for m in linears) or "none"
     assert len(linears) == 2, (
         f"IrisNet{sizes} should hold exactly two nn.Linear layers (found: {found}) / 应恰好包含两个 nn.Linear")
@@ -96,9 +101,39 @@ def linear_layers(model, sizes):
     return first[0], second[0]
 
 
+def trusted_linear(module):
+    """A Linear layer here with the weights of a Linear layer in the student's process."""
+    weight, bias = module.weight, module.bias
+    assert isinstance(weight, torch.Tensor) and weight.dim() == 2, "a Linear layer without a weight matrix / 线性层缺少权重"
+    layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        if bias is not None:
+            layer.bias.copy_(bias)
+    return layer
+
+
+LAYERS = [["Linear", 4, 6], ["ReLU"], ["Linear", 6, 3]]
+
+
 def small_model(seed, n_in=4, hidden=6, n_out=3):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
+
+
+def remote_copy(model, layers=LAYERS):
+    """The same model (architecture and weights), built in the student's process."""
+    return remote.build("sequential", layers, state_dict=model.state_dict())
+
+
+def remote_state(model):
+    state = model.state_dict()
+    assert isinstance(state, dict), "state_dict() did not return a dict / state_dict() 应返回字典"
+    return state
+
+
+def same_parameters(state, model, atol=1e-5):
+    return all(torch.allclose(state[k].float(), v.float(), atol=atol) for k, v in model.state_dict().items())
 
 
 def train_problem(seed, n=37, n_in=4, n_classes=3):
@@ -130,106 +165,28 @@ def oracle_epoch(model, X, y, batch_size, lr, *, zero_grad=True):
     return total / len(X), batch_losses
 
 
-# --- spies ---------------------------------------------------------------------------------------
-
-
-def count_steps(optimizer):
-    """A list that grows by one at every optimizer.step() (torch's own hook API: nothing is patched)."""
-    steps = []
-    optimizer.register_step_post_hook(lambda opt, args, kwargs: steps.append(1))
-    return steps
-
-
-class SpyNet(nn.Module):
-    """A small classifier that records, at every forward, its mode and whether autograd is on."""
-
-    def __init__(self, n_in=4, n_out=3, seed=0):
-        super().__init__()
-        torch.manual_seed(seed)
-        self.fc1 = nn.Linear(n_in, 8)
-        self.drop = nn.Dropout(p=0.5)
-        self.fc2 = nn.Linear(8, n_out)
-        self.training_flags, self.grad_flags = [], []
-
-    def forward(self, x):
-        self.training_flags.append(self.training)
-        self.grad_flags.append(torch.is_grad_enabled())
-        return self.fc2(self.drop(F.relu(self.fc1(x))))
-
-
-MOVES = {torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.cpu}
-
-
-def _move_target(func, args, kwargs):
-    if func is torch.Tensor.cpu:
-        return CPU
-    if func is torch.Tensor.cuda:
-        return torch.device("cuda")
-    target = kwargs.get("device", args[0] if args else None)
-    if isinstance(target, torch.Tensor):
-        return target.device
-    if isinstance(target, (str, torch.device, int)):
-        try:
-            return torch.device(target)
-        except (RuntimeError, TypeError):
-            return None
-    return None  # a dtype-only conversion is no move
-
-
-class Tracked(torch.Tensor):
-    """A tensor that logs ``(role, device)`` for every .to()/.cuda()/.cpu() made on it or on tensors
-    computed from it; the moved result is a plain tensor, so the code under test runs unchanged."""
-
-    role = None
-    log = None
-
-    @staticmethod
-    def wrap(tensor, role, log):
-        out = tensor.as_subclass(Tracked)
-        out.role, out.log = role, log
-        return out
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        flat = [x for a in args for x in (a if isinstance(a, (list, tuple)) else (a,))]  # torch.stack([...])
-        source = next((a for a in flat if isinstance(a, Tracked) and a.log is not None), None)
-        if func in MOVES and source is not None and args and args[0] is source:
-            source.log.append((source.role, _move_target(func, args[1:], kwargs)))
-            with torch._C.DisableTorchFunctionSubclass():
-                return func(*args, **kwargs).as_subclass(torch.Tensor)
-        out = super().__torch_function__(func, types, args, kwargs)
-        if source is not None:
-            for t in out if isinstance(out, (tuple, list)) else (out,):
-                if isinstance(t, Tracked):
-                    t.role, t.log = source.role, source.log
-        return out
-
-
-def moved_to(log, role, device, *, exact=False):
-    return any(r == role and d is not None and (d == device if exact else d.type == device.type) for r, d in log)
-
-
-def tracked_loader(X, y, batch_size, log):
-    def collate(items):
-        xs, ys = zip(*items)
-        return Tracked.wrap(torch.stack(xs), "inputs", log), Tracked.wrap(torch.stack(ys), "labels", log)
-
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=False, collate_fn=collate)
+# --- helpers --------------------------------------------------------------------------------------
 
 
 def as_float(value, what):
     try:
         return float(value)
     except (TypeError, ValueError):
-        pytest.fail(f"{what} must be a number, got {type(value).__name__}")
+        pytest.fail(f"{what} must be a number, got {type(value).__name__} / {what} 应为数字")
 
 
-def quiet_run(iris_net, capsys, **kwargs):
-    result = iris_net.run(**kwargs)
-    capsys.readouterr()  # progress prints are not feedback
-    assert isinstance(result, dict), f"run() must return a dict, got {type(result).__name__}"
+def quiet_run(iris_net, **kwargs):
+    result = iris_net.run(**kwargs)  # progress prints go to the student's output, not to feedback
+    assert isinstance(result, dict), f"run() must return a dict, got {type(result).__name__} / run() 应返回字典"
     return result
+
+
+def loader_of(X, y, batch_size):
+    return remote.build("tensor_loader", X, y, batch_size)
+
+
+def remote_sgd(model, lr):
+    return remote.build("sgd", model, lr)
 
 
 # --- IrisNet -------------------------------------------------------------------------------------
@@ -244,7 +201,8 @@ def test_parameter_count(iris_net, sizes):
     count = sum(p.numel() for p in model.parameters())
     expected = n_in * hidden + hidden + hidden * n_out + n_out
     assert count == expected, (
-        f"IrisNet{sizes} has {count} parameters, expected {n_in}*{hidden}+{hidden}+{hidden}*{n_out}+{n_out} = {expected}")
+        f"IrisNet{sizes} has {count} parameters, expected {n_in}*{hidden}+{hidden}+{hidden}*{n_out}+{n_out} = {expected} "
+        f"/ 参数个数为 {count}，应为 {expected}")
 
 
 @pytest.mark.points(8)
@@ -256,13 +214,15 @@ def test_forward_is_linear_relu_linear(iris_net, sizes):
     first, second = linear_layers(model, sizes)
     X = torch.randn(9, sizes[0]) * 2
     got = model(X)
-    assert isinstance(got, torch.Tensor), f"forward must return a tensor, got {type(got).__name__}"
-    assert tuple(got.shape) == (9, sizes[2]), f"output shape {tuple(got.shape)}, expected (9, {sizes[2]})"
+    assert isinstance(got, torch.Tensor), f"forward must return a tensor, got {type(got).__name__} / forward 应返回张量"
+    assert tuple(got.shape) == (9, sizes[2]), (
+        f"output shape {tuple(got.shape)}, expected (9, {sizes[2]}) / 输出形状应为 (9, {sizes[2]})")
     with torch.no_grad():
         expected = oracle_logits(first, second, X)
         got = got.detach()
         if torch.allclose(got, torch.softmax(expected, dim=1), atol=1e-5):
-            pytest.fail("forward applies softmax; return the raw logits (CrossEntropyLoss applies log-softmax itself)")
+            pytest.fail("forward applies softmax; return the raw logits (CrossEntropyLoss applies log-softmax itself) "
+                        "/ forward 不应做 softmax，应返回原始 logits")
         if torch.allclose(got, second(first(X)), atol=1e-5):
             pytest.fail("no ReLU between the two Linear layers / 两个线性层之间缺少 ReLU")
     assert torch.allclose(got, expected, atol=1e-5, rtol=1e-5), (
@@ -274,25 +234,24 @@ def test_forward_returns_raw_logits(iris_net):
     """forward returns raw logits, not probabilities: CrossEntropyLoss on them equals the true loss. / 输出 logits 而非概率。"""
     torch.manual_seed(3)
     model = iris_net.IrisNet()
-    with torch.no_grad():
-        for p in model.parameters():
-            p.mul_(3.0)  # large logits: probabilities and logits are then far apart
+    state = remote_state(model)
+    model.load_state_dict({k: v * 3.0 for k, v in state.items()})  # large logits: probabilities are far from them
     first, second = linear_layers(model, (4, 10, 3))
     X = torch.randn(64, 4) * 2
     y = torch.randint(0, 3, (64,))
+    out = model(X).detach()
     with torch.no_grad():
-        out = model(X)
         true_logits = oracle_logits(first, second, X)
-    assert tuple(model(X[:1]).shape) == (1, 3), "a single sample must give output shape (1, 3)"
+    assert tuple(model(X[:1]).shape) == (1, 3), "a single sample must give output shape (1, 3) / 单个样本的输出形状应为 (1, 3)"
     if torch.allclose(out.sum(dim=1), torch.ones(64), atol=1e-4) and bool((out >= 0).all()):
         pytest.fail("the outputs are probabilities (rows sum to 1): return raw logits, without softmax / 不要在 forward 中做 softmax")
     if bool((out <= 1e-6).all()) and torch.allclose(torch.logsumexp(out, dim=1), torch.zeros(64), atol=1e-4):
         pytest.fail("the outputs are log-probabilities (log_softmax): return raw logits / 请返回原始 logits")
     expected = F.cross_entropy(true_logits, y)
-    got = nn.CrossEntropyLoss()(out, y)
+    got = F.cross_entropy(out, y)
     assert math.isclose(float(got), float(expected), rel_tol=1e-4, abs_tol=1e-5), (
         f"CrossEntropyLoss on your outputs is {float(got):.4f}, on the true logits {float(expected):.4f}: "
-        "forward must return raw logits")
+        "forward must return raw logits / forward 应返回原始 logits")
 
 
 # --- load_data -----------------------------------------------------------------------------------
@@ -300,10 +259,11 @@ def test_forward_returns_raw_logits(iris_net):
 
 def _load(iris_net, **kwargs):
     out = iris_net.load_data(**kwargs)
-    assert isinstance(out, (tuple, list)) and len(out) == 4, "load_data must return X_train, X_test, y_train, y_test"
+    assert isinstance(out, (tuple, list)) and len(out) == 4, (
+        "load_data must return X_train, X_test, y_train, y_test / load_data 应返回四个张量")
     for name, t in zip(("X_train", "X_test", "y_train", "y_test"), out):
-        assert isinstance(t, torch.Tensor), f"{name} must be a torch.Tensor, got {type(t).__name__}"
-    return [t.detach().cpu() for t in out]
+        assert isinstance(t, torch.Tensor), f"{name} must be a torch.Tensor, got {type(t).__name__} / {name} 应为张量"
+    return [t.detach() for t in out]
 
 
 @pytest.mark.points(4)
@@ -388,29 +348,27 @@ def test_load_data_honours_arguments(iris_net):
 # --- train ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.points(9)
+@pytest.mark.points(11)
 def test_train_steps_once_per_batch_with_zeroed_gradients(iris_net):
-    """train calls optimizer.step() once per batch, each on that batch's gradient only (zero_grad). / 每个 batch 清零梯度并更新一次。"""
+    """train steps once per batch, each on that batch's gradient only (zero_grad). / 每个 batch 清零梯度并更新一次。"""
     X, y = train_problem(11)
-    loader = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=False)  # 5 batches: 8+8+8+8+5
-    model, reference = small_model(4), small_model(4)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    steps = count_steps(optimizer)
-    iris_net.train(model, loader, nn.CrossEntropyLoss(), optimizer, CPU)
-    assert len(steps) == 5, (
-        f"optimizer.step() was called {len(steps)} time(s) for 5 batches; call it once per batch, inside the loop "
-        "/ 每个 batch 调用一次 optimizer.step()")
+    reference = small_model(4)
+    model = remote_copy(small_model(4))
+    iris_net.train(model, loader_of(X, y, 8), remote.build("cross_entropy"), remote_sgd(model, 0.5), CPU)  # 5 batches
+    state = remote_state(model)
     oracle_epoch(reference, X, y, 8, 0.5)
-    got, expected = list(model.parameters()), list(reference.parameters())
-    if all(torch.allclose(g, e, atol=1e-5) for g, e in zip(got, expected)):
+    if same_parameters(state, reference):
         return
     accumulated = small_model(4)
     oracle_epoch(accumulated, X, y, 8, 0.5, zero_grad=False)
-    if all(torch.allclose(g, a, atol=1e-5) for g, a in zip(got, accumulated.parameters())):
+    if same_parameters(state, accumulated):
         pytest.fail("gradients accumulate across batches: call optimizer.zero_grad() before loss.backward() "
                     "/ 忘记 optimizer.zero_grad()，梯度在各 batch 之间累加")
-    pytest.fail("the parameters after one epoch differ from forward -> loss -> backward -> step on each batch "
-                "/ 一个 epoch 后的参数与正确的训练步骤不一致")
+    if same_parameters(state, small_model(4)):
+        pytest.fail("the parameters did not change: call loss.backward() and optimizer.step() for every batch "
+                    "/ 参数没有更新：每个 batch 都要 backward() 和 step()")
+    pytest.fail("the parameters after one epoch differ from forward -> loss -> backward -> step once per batch "
+                "/ 一个 epoch 后的参数与“每个 batch 前向、求损失、反向、更新一次”不一致")
 
 
 @pytest.mark.points(7)
@@ -420,9 +378,8 @@ def test_train_returns_sample_weighted_mean_loss(iris_net):
     # whatever else the training step does.
     X, y = train_problem(12, n=37)
     y[32:] = model_argmin(small_model(5), X[32:])  # a short last batch unlike the others
-    loader = DataLoader(TensorDataset(X, y), batch_size=8, shuffle=False)  # 8+8+8+8+5
-    model = small_model(5)
-    result = iris_net.train(model, loader, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0), CPU)
+    model = remote_copy(small_model(5))
+    result = iris_net.train(model, loader_of(X, y, 8), remote.build("cross_entropy"), remote_sgd(model, 0.0), CPU)
     got = as_float(result, "train's return value")
     with torch.no_grad():
         reference = small_model(5)
@@ -433,35 +390,39 @@ def test_train_returns_sample_weighted_mean_loss(iris_net):
     if math.isclose(got, batch_mean, rel_tol=1e-4):
         pytest.fail("train returns the mean of the batch losses; weight each by its batch size and divide by the "
                     "number of samples (the last batch is smaller) / 需按 batch 大小加权平均")
-    pytest.fail(f"train returned {got:.5f}; the sample-weighted mean loss of the epoch is {expected:.5f}")
+    pytest.fail(f"train returned {got:.5f}; the sample-weighted mean loss of the epoch is {expected:.5f} "
+                f"/ 返回值 {got:.5f}，按样本加权的平均损失应为 {expected:.5f}")
 
 
 @pytest.mark.points(3)
 def test_train_sets_train_mode(iris_net):
     """train puts the model in training mode (model.train()), e.g. after an evaluation. / 训练前调用 model.train()。"""
+    # BatchNorm updates its running statistics only in training mode: two batches of 10 must be
+    # counted in num_batches_tracked (lr=0 keeps everything else fixed).
     X, y = train_problem(13, n=20)
-    model = SpyNet()
+    layers = [["Linear", 4, 8], ["BatchNorm1d", 8], ["ReLU"], ["Linear", 8, 3]]
+    torch.manual_seed(13)
+    model = remote.build("sequential", layers)
     model.eval()  # as left by a previous evaluate()
-    iris_net.train(model, DataLoader(TensorDataset(X, y), batch_size=10), nn.CrossEntropyLoss(),
-                   torch.optim.SGD(model.parameters(), lr=0.1), CPU)
-    assert model.training_flags, "train never called the model"
-    assert all(model.training_flags), (
+    iris_net.train(model, loader_of(X, y, 10), remote.build("cross_entropy"), remote_sgd(model, 0.0), CPU)
+    tracked = int(remote_state(model)["1.num_batches_tracked"])
+    assert tracked == 2, (
         "the model ran in eval mode during training: call model.train() at the start of train "
         "(Dropout/BatchNorm behave differently) / 训练开始时应调用 model.train()")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_train_moves_batches_to_device(iris_net):
     """train moves each batch's inputs and labels to `device` (batch.to(device)). / 把每个 batch 移到 device。"""
     X, y = train_problem(14, n=20)
-    log = []
-    model = small_model(6)
-    iris_net.train(model, tracked_loader(X, y, 8, log), nn.CrossEntropyLoss(),
-                   torch.optim.SGD(model.parameters(), lr=0.1), CPU)
-    assert moved_to(log, "inputs", CPU), (
+    model = remote_copy(small_model(6))
+    loader, log = remote.build("tracked_loader", X, y, 8)
+    iris_net.train(model, loader, remote.build("cross_entropy"), remote_sgd(model, 0.1), CPU)
+    moves = log.entries()
+    assert any(role == "inputs" and device == "cpu" for role, device in moves), (
         "the batch inputs were never moved with .to(device): on a GPU the model would get CPU tensors "
         "/ 输入数据需要 .to(device)")
-    assert moved_to(log, "labels", CPU), (
+    assert any(role == "labels" and device == "cpu" for role, device in moves), (
         "the batch labels were never moved with .to(device): the loss needs them on the model's device "
         "/ 标签也需要 .to(device)")
 
@@ -471,7 +432,8 @@ def test_train_moves_batches_to_device(iris_net):
 
 def _evaluate(iris_net, model, X, y, device=CPU):
     out = iris_net.evaluate(model, X, y, device)
-    assert isinstance(out, (tuple, list)) and len(out) == 2, "evaluate must return (accuracy, predictions)"
+    assert isinstance(out, (tuple, list)) and len(out) == 2, (
+        "evaluate must return (accuracy, predictions) / evaluate 应返回 (准确率, 预测)")
     return out
 
 
@@ -485,192 +447,175 @@ def test_evaluate_accuracy_and_predictions(iris_net):
         predicted = model(X).argmax(dim=1)
     y = predicted.clone()
     y[[1, 4, 9, 12, 17, 20]] = (y[[1, 4, 9, 12, 17, 20]] + 1) % 4  # 17 of 23 right
-    accuracy, preds = _evaluate(iris_net, model, X, y)
+    accuracy, preds = _evaluate(iris_net, remote.build("sequential", [["Linear", 5, 4]],
+                                                       state_dict={f"0.{k}": v for k, v in model.state_dict().items()}),
+                                X, y)
     acc = as_float(accuracy, "the accuracy")
     if math.isclose(acc, 100 * 17 / 23, rel_tol=1e-5):
         pytest.fail("accuracy is a percentage; return a fraction in [0, 1] / 准确率应在 [0, 1] 之间")
-    assert 0.0 <= acc <= 1.0, f"accuracy {acc} is not in [0, 1]"
-    assert math.isclose(acc, 17 / 23, abs_tol=1e-6), f"accuracy {acc:.4f}, expected 17/23 = {17 / 23:.4f}"
-    preds = torch.as_tensor(preds).detach().cpu()
-    assert tuple(preds.shape) == (23,), f"predictions have shape {tuple(preds.shape)}, expected (N,) = (23,)"
-    assert not preds.is_floating_point(), "predictions must be class indices (integers), not scores"
-    assert torch.equal(preds.long(), predicted), "predictions must be the argmax of the logits over dim 1"
+    assert 0.0 <= acc <= 1.0, f"accuracy {acc} is not in [0, 1] / 准确率 {acc} 不在 [0, 1] 内"
+    assert math.isclose(acc, 17 / 23, abs_tol=1e-6), f"accuracy {acc:.4f}, expected 17/23 = {17 / 23:.4f} / 准确率错误"
+    assert isinstance(preds, torch.Tensor), f"predictions must be a tensor, got {type(preds).__name__} / 预测应为张量"
+    assert tuple(preds.shape) == (23,), f"predictions have shape {tuple(preds.shape)}, expected (N,) = (23,) / 预测形状应为 (23,)"
+    assert not preds.is_floating_point(), "predictions must be class indices (integers), not scores / 预测应为类别下标"
+    assert torch.equal(preds.long(), predicted), "predictions must be the argmax of the logits over dim 1 / 预测应为 logits 在 dim=1 上的 argmax"
 
 
 @pytest.mark.points(1)
 def test_evaluate_accuracy_is_python_float(iris_net):
     """The accuracy is a Python float (e.g. via .item()), not a tensor. / 准确率是 Python float（用 .item()）。"""
     torch.manual_seed(22)
-    model = nn.Linear(4, 3)
     X, y = torch.randn(10, 4), torch.randint(0, 3, (10,))
-    accuracy, _ = _evaluate(iris_net, model, X, y)
+    accuracy, _ = _evaluate(iris_net, remote.build("sequential", [["Linear", 4, 3]], seed=22), X, y)
     assert isinstance(accuracy, float), (
-        f"accuracy is a {type(accuracy).__name__}; return a Python float, e.g. (...).mean().item()")
+        f"accuracy is a {type(accuracy).__name__}; return a Python float, e.g. (...).mean().item() / 准确率应为 Python float")
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(1)
 def test_evaluate_without_autograd(iris_net):
     """evaluate runs the model under torch.no_grad() and leaves autograd on afterwards. / 评估时不计算梯度。"""
-    model = SpyNet(seed=23)
+    model = remote.build("grad_probe", 4, 3, seed=23)
     X, y = torch.randn(15, 4), torch.randint(0, 3, (15,))
     _evaluate(iris_net, model, X, y)
-    grad_after = torch.is_grad_enabled()
-    torch.set_grad_enabled(True)
-    assert model.grad_flags, "evaluate never called the model"
-    assert not any(model.grad_flags), (
+    flags = model.grad_flags
+    assert flags, "evaluate never called the model / evaluate 没有调用模型"
+    assert not any(flags), (
         "the model ran with autograd on: wrap the evaluation in `with torch.no_grad():` / 评估应在 torch.no_grad() 下进行")
-    assert grad_after, ("autograd stayed off after evaluate (torch.set_grad_enabled(False)?): use a `with "
-                        "torch.no_grad():` block so later training still gets gradients")
+    assert remote.build("grad_enabled"), (
+        "autograd stayed off after evaluate (torch.set_grad_enabled(False)?): use a `with torch.no_grad():` block so "
+        "later training still gets gradients / 评估后梯度计算仍被关闭：请使用 with torch.no_grad(): 语句块")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(5)
 def test_evaluate_in_eval_mode(iris_net):
     """evaluate puts the model in eval mode (model.eval()): Dropout off, deterministic predictions. / 评估前调用 model.eval()。"""
-    model = SpyNet(seed=24)
+    # With Dropout(0.5) left on, some of 300 predictions differ from the eval-mode model's.
+    layers = [["Linear", 4, 32], ["ReLU"], ["Dropout", 0.5], ["Linear", 32, 3]]
+    torch.manual_seed(24)
+    here = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 3)).eval()
+    X = torch.randn(300, 4) * 2
+    with torch.no_grad():
+        predicted = here(X).argmax(dim=1)
+    model = remote.build("sequential", layers, state_dict=here.state_dict())
     model.train()
-    X, y = torch.randn(15, 4), torch.randint(0, 3, (15,))
-    _evaluate(iris_net, model, X, y)
-    assert model.training_flags, "evaluate never called the model"
-    assert not any(model.training_flags), (
-        "the model ran in training mode during evaluation: call model.eval() first (Dropout would drop units) "
+    accuracy, preds = _evaluate(iris_net, model, X, predicted)
+    assert torch.equal(torch.as_tensor(preds).long(), predicted) and math.isclose(as_float(accuracy, "the accuracy"), 1.0), (
+        "the model ran in training mode during evaluation (Dropout dropped units): call model.eval() first "
         "/ 评估前应调用 model.eval()")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_evaluate_moves_inputs_to_device(iris_net):
     """evaluate moves X to `device` before calling the model. / 评估时把输入移到 device。"""
     torch.manual_seed(25)
-    model = nn.Linear(4, 3)
-    log = []
-    X = Tracked.wrap(torch.randn(12, 4), "inputs", log)
-    y = Tracked.wrap(torch.randint(0, 3, (12,)), "labels", log)
-    _evaluate(iris_net, model, X, y)
-    assert moved_to(log, "inputs", CPU), (
+    X, y, log = remote.build("tracked_tensors", torch.randn(12, 4), torch.randint(0, 3, (12,)))
+    _evaluate(iris_net, remote.build("sequential", [["Linear", 4, 3]], seed=25), X, y)
+    assert any(role == "inputs" and device == "cpu" for role, device in log.entries()), (
         "X was never moved with .to(device): on a GPU the model would get CPU tensors / 输入需要 .to(device)")
 
 
 # --- run -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.points(3)
-def test_run_result_keys_and_losses(iris_net, capsys):
-    """run returns {"test_accuracy", "losses" (one float per epoch), "model"}. / run 的返回值。"""
-    result = quiet_run(iris_net, capsys, num_epochs=4, seed=1)
-    missing = {"test_accuracy", "losses", "model"} - set(result)
-    assert not missing, f"run() result lacks the key(s) {sorted(missing)}"
-    losses = [as_float(v, "each loss") for v in result["losses"]]
-    assert len(losses) == 4, f"run(num_epochs=4) returned {len(losses)} losses; expected one per epoch"
-    assert all(math.isfinite(v) and v > 0 for v in losses), f"losses must be positive finite numbers: {losses}"
-    assert 0.0 <= as_float(result["test_accuracy"], "test_accuracy") <= 1.0, "test_accuracy must be in [0, 1]"
+def run_model_layers(result):
     model = result["model"]
-    assert isinstance(model, nn.Module), f"result['model'] must be the trained nn.Module, got {type(model).__name__}"
-    device = next(model.parameters()).device
-    with torch.no_grad():
-        out = model(torch.randn(5, 4, device=device))
-    assert tuple(out.shape) == (5, 3), f"the returned model maps (5, 4) to {tuple(out.shape)}, expected (5, 3)"
+    assert isinstance(model, remote.RemoteObject) and model.isinstance_of("torch.nn.Module"), (
+        f"result['model'] must be the trained nn.Module, got {type(model).__name__} / result['model'] 应为训练好的模型")
+    return model
 
 
-@pytest.mark.points(4)
-def test_run_reaches_90_percent(iris_net, capsys):
-    """run() with the defaults (100 epochs) reaches test accuracy >= 0.9, measured on the test split. / 测试准确率 ≥ 0.9。"""
-    result = quiet_run(iris_net, capsys)
+@pytest.mark.points(3)
+def test_run_result_keys_and_losses(iris_net):
+    """run returns {"test_accuracy", "losses" (one float per epoch), "model"}. / run 的返回值。"""
+    result = quiet_run(iris_net, num_epochs=4, seed=1)
+    missing = {"test_accuracy", "losses", "model"} - set(result)
+    assert not missing, f"run() result lacks the key(s) {sorted(missing)} / run() 的结果缺少 {sorted(missing)}"
+    losses = [as_float(v, "each loss") for v in result["losses"]]
+    assert len(losses) == 4, f"run(num_epochs=4) returned {len(losses)} losses; expected one per epoch / 每个 epoch 一个损失"
+    assert all(math.isfinite(v) and v > 0 for v in losses), f"losses must be positive finite numbers: {losses} / 损失应为正的有限数"
+    assert 0.0 <= as_float(result["test_accuracy"], "test_accuracy") <= 1.0, "test_accuracy must be in [0, 1] / 应在 [0, 1] 内"
+    out = run_model_layers(result)(torch.randn(5, 4))
+    assert tuple(out.shape) == (5, 3), (
+        f"the returned model maps (5, 4) to {tuple(out.shape)}, expected (5, 3) / 返回的模型输出形状应为 (5, 3)")
+
+
+@pytest.mark.points(7)
+def test_run_reaches_90_percent(iris_net):
+    """run() with the defaults (100 epochs) reaches test accuracy >= 0.9, measured here on the test split. / 测试准确率 ≥ 0.9。"""
+    result = quiet_run(iris_net)
     acc = as_float(result["test_accuracy"], "test_accuracy")
     losses = [as_float(v, "each loss") for v in result["losses"]]
-    assert len(losses) == 100, f"run() trains 100 epochs by default, got {len(losses)} losses"
-    assert losses[-1] < losses[0], f"the loss did not go down: first {losses[0]:.4f}, last {losses[-1]:.4f}"
-    assert acc >= 0.9, f"test accuracy {acc:.3f} < 0.9 after 100 epochs / 测试准确率低于 0.9"
-    model = copy.deepcopy(result["model"]).cpu().eval()
-    _, X_test, _, y_test = _load(iris_net)
+    assert len(losses) == 100, f"run() trains 100 epochs by default, got {len(losses)} losses / 默认应训练 100 个 epoch"
+    assert losses[-1] < losses[0], f"the loss did not go down: first {losses[0]:.4f}, last {losses[-1]:.4f} / 损失没有下降"
+    # Measured here, from the returned model's weights, on the course's split (not a number the
+    # student's process reports).
+    first, second = linear_layers(run_model_layers(result), (4, 10, 3))
+    X, y = load_iris(return_X_y=True)
+    X_train, X_test, _, y_test = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+    scaler = StandardScaler().fit(X_train)
     with torch.no_grad():
-        own = (model(X_test).argmax(dim=1) == y_test).float().mean().item()
+        logits = oracle_logits(first, second, torch.tensor(scaler.transform(X_test), dtype=torch.float32))
+    own = float((logits.argmax(dim=1).numpy() == y_test).mean())
+    assert own >= 0.9, f"the returned model scores {own:.3f} < 0.9 on the test split after 100 epochs / 测试准确率低于 0.9"
     assert math.isclose(acc, own, abs_tol=1e-6), (
-        f"test_accuracy is {acc:.4f} but the returned model scores {own:.4f} on load_data()'s test split: "
+        f"test_accuracy is {acc:.4f} but the returned model scores {own:.4f} on the test split: "
         "report the accuracy on the test data / 应报告测试集上的准确率")
 
 
 @pytest.mark.points(3)
-def test_run_honours_hyperparameters(iris_net, capsys):
-    """run uses Adam with the given lr, batch_size and num_epochs. / 使用 Adam，lr、batch_size、num_epochs 参数生效。"""
-    calls = []
-
-    def record(optimizer, args, kwargs):
-        if isinstance(optimizer, torch.optim.Adam):
-            calls.append([group["lr"] for group in optimizer.param_groups])
-
-    handle = register_optimizer_step_post_hook(record)  # every optimizer, however it was imported
-    try:
-        result = quiet_run(iris_net, capsys, num_epochs=2, lr=0.0, batch_size=50, seed=2)
-    finally:
-        handle.remove()
+def test_run_honours_hyperparameters(iris_net):
+    """run honours lr and num_epochs: with lr=0 nothing is learnt, so every epoch's loss is the same. / lr、num_epochs 参数生效。"""
+    result = quiet_run(iris_net, num_epochs=3, lr=0.0, batch_size=50, seed=2)
     losses = [as_float(v, "each loss") for v in result["losses"]]
-    assert len(losses) == 2, f"run(num_epochs=2) returned {len(losses)} losses"
-    assert calls, "no torch.optim.Adam step was taken: train with optim.Adam(model.parameters(), lr=lr)"
-    assert len(calls) == 6, (f"{len(calls)} optimizer steps for 2 epochs of 120 samples with batch_size=50; expected "
-                             "2 x 3: pass batch_size to the DataLoader / batch_size 参数未生效")
-    assert all(lr == 0.0 for lrs in calls for lr in lrs), "run(lr=0.0) trained with another learning rate"
+    assert len(losses) == 3, f"run(num_epochs=3) returned {len(losses)} losses / num_epochs 参数未生效"
+    assert np.allclose(losses, losses[0], rtol=1e-5), (
+        f"run(lr=0.0) still changed the model (losses {np.round(losses, 5).tolist()}): pass lr to the optimizer "
+        "/ lr 参数未生效：请把 lr 传给优化器")
+
+
+@pytest.mark.points(1)
+def test_run_uses_adam_with_batch_size(iris_net):
+    """run trains with torch.optim.Adam and the given batch_size (steps per epoch). / 使用 Adam 与给定的 batch_size。"""
+    log = remote.build("step_log")
+    quiet_run(iris_net, num_epochs=2, lr=0.0, batch_size=50, seed=2)
+    steps = log.entries()
+    adam = [lrs for name, lrs in steps if name == "Adam"]
+    assert adam, "no torch.optim.Adam step was taken: train with optim.Adam(model.parameters(), lr=lr) / 请使用 Adam"
+    assert len(adam) == 6, (f"{len(adam)} optimizer steps for 2 epochs of 120 samples with batch_size=50; expected "
+                            "2 x 3: pass batch_size to the DataLoader / batch_size 参数未生效")
 
 
 @pytest.mark.points(2)
-def test_run_seed_reproducible(iris_net, capsys):
+def test_run_seed_reproducible(iris_net):
     """The same seed gives the same losses and model; another seed a different run. / 相同种子结果可复现。"""
-    a = quiet_run(iris_net, capsys, num_epochs=3, seed=5)
-    b = quiet_run(iris_net, capsys, num_epochs=3, seed=5)
-    c = quiet_run(iris_net, capsys, num_epochs=3, seed=6)
+    a = quiet_run(iris_net, num_epochs=3, seed=5)
+    b = quiet_run(iris_net, num_epochs=3, seed=5)
+    c = quiet_run(iris_net, num_epochs=3, seed=6)
     la, lb, lc = ([as_float(v, "each loss") for v in r["losses"]] for r in (a, b, c))
     assert np.allclose(la, lb, rtol=1e-6, atol=1e-9), (
         "run(seed=5) twice gave different losses: seed everything (torch.manual_seed) before creating the model "
         "and the DataLoader / 需在创建模型与 DataLoader 之前设置随机种子")
-    for pa, pb in zip(a["model"].parameters(), b["model"].parameters()):
-        assert torch.allclose(pa.detach().cpu(), pb.detach().cpu()), "run(seed=5) twice gave different models"
-    assert not np.allclose(la, lc, rtol=1e-6, atol=1e-9), "seed=5 and seed=6 gave the same run: seed is not used"
+    sa, sb = remote_state(run_model_layers(a)), remote_state(run_model_layers(b))
+    assert all(torch.allclose(sa[k].float(), sb[k].float()) for k in sa), (
+        "run(seed=5) twice gave different models / 相同种子得到了不同的模型")
+    assert not np.allclose(la, lc, rtol=1e-6, atol=1e-9), "seed=5 and seed=6 gave the same run: seed is not used / 种子未生效"
 
 
-@pytest.mark.points(2)
-def test_run_honours_device(iris_net, capsys, monkeypatch):
-    """run(device=...) moves the model and the data to that device instead of choosing one itself. / run 使用给定的 device。"""
-    # torch.device("cpu", 0) runs on the CPU like "cpu" but is a different value, so only code that
-    # passes the caller's device on can produce it; select_device() would now answer "meta".
-    # Spies replace names in the student's module only (torch itself is never patched).
-    given = torch.device("cpu", 0)
-    monkeypatch.setenv("AILIT_DEVICE", "meta")
-    log, model_moves, calls = [], [], []
-    student_net, student_load = iris_net.IrisNet, iris_net.load_data
-    module_to = student_net.to
-
-    def recording_to(self, *args, **kwargs):
-        try:
-            model_moves.append(torch._C._nn._parse_to(*args, **kwargs)[0])
-        except Exception:  # noqa: BLE001 - an invalid call fails in the real .to below
-            pass
-        return module_to(self, *args, **kwargs)
-
-    def tracked_data(*args, **kwargs):
-        X_train, X_test, y_train, y_test = student_load(*args, **kwargs)
-        return (Tracked.wrap(X_train, "inputs", log), Tracked.wrap(X_test, "inputs", log),
-                Tracked.wrap(y_train, "labels", log), Tracked.wrap(y_test, "labels", log))
-
-    monkeypatch.setattr(student_net, "to", recording_to)  # on the student's class, not nn.Module
-    monkeypatch.setattr(iris_net, "load_data", tracked_data)
-    for name in ("train", "evaluate"):
-        original = getattr(iris_net, name, None)
-        if callable(original):
-            def spy(*args, _original=original, **kwargs):
-                calls.append(kwargs.get("device", args[-1] if args else None))
-                return _original(*args, **kwargs)
-            monkeypatch.setattr(iris_net, name, spy)
+@pytest.mark.points(1)
+def test_run_honours_device(iris_net):
+    """run(device=...) uses that device instead of choosing one itself. / run 使用给定的 device。"""
+    # select_device() would now answer "meta", where nothing can be trained: only code that uses
+    # the caller's device finishes on the CPU.
+    remote.build("setenv", "AILIT_DEVICE", "meta")
     try:
-        result = quiet_run(iris_net, capsys, num_epochs=2, device=given, seed=3)
-    except Exception as exc:  # noqa: BLE001 - the only difference from other runs is the device
-        pytest.fail(f"run(device=torch.device('cpu', 0)) failed ({type(exc).__name__}: {str(exc)[:200]}): use the "
+        result = quiet_run(iris_net, num_epochs=2, device=torch.device("cpu"), seed=3)
+    except remote.RemoteError as exc:
+        pytest.fail(f"run(device=torch.device('cpu')) failed ({type(exc).__name__}: {str(exc)[:200]}): use the "
                     "`device` argument and choose a device only when it is None / device 不为 None 时必须使用它")
-    devices = {p.device.type for p in result["model"].parameters()}
-    assert devices == {"cpu"}, f"run(device=cpu) returned a model on {sorted(devices)}"
-    ignored = [d for d in calls if d is not None and torch.device(d) != given]
-    assert not ignored, f"run(device={given}) passed device {ignored[0]} to train/evaluate instead"
-    assert given in model_moves, (
-        "the model was never moved to run's `device` (model = IrisNet().to(device)) / 模型需要 .to(device)")
-    assert moved_to(log, "inputs", given, exact=True), (
-        "the data was never moved to run's `device` (.to(device)) / 数据需要 .to(device)")
+    finally:
+        remote.build("setenv", "AILIT_DEVICE", "")
+    devices = {str(t.device) for t in remote_state(run_model_layers(result)).values()}
+    assert devices == {"cpu"}, f"run(device=cpu) returned a model on {sorted(devices)} / 模型不在给定的 device 上"
 
 
 # --- classical_baselines -------------------------------------------------------------------------
