@@ -9,15 +9,16 @@ Writes ``OUT/grades.csv``, ``OUT/students/<student>/results.json`` (Gradescope s
 run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge through files
 or a generic attack on pytest). GRADING.md "Grading a batch" is the instructor's guide.
 
-Threat model, in short. Protected by the process boundary (the isolated modes, ``sandbox``): the
-reference solutions and the rest of the repository, other students' submissions, the gradebook,
-the network, the machine's other processes, and the grader's time and memory. Protected by checks
-inside the test process (every mode, ``integrity``): the outcome of each test against patching
-pytest, pluggy, the hidden tests' helpers, numpy/torch comparisons or the results channel. Not
-protected: the hidden tests' code from a submission that reads it in memory (it runs in the same
-interpreter), and the in-process checks from code written against this package's internals or
-reaching below Python (ctypes). The ``basic`` mode (no namespaces) only guards Python-level file and
-socket access.
+Threat model, in short. Suites that declare ``remote.module_fixture`` (a1, a2) run behind the trust
+boundary: the hidden tests, oracles, points and results writer live in a trusted process
+(``trusted``) that never imports the submission; the submission runs in a sandboxed student server
+(``server``, forked from a warm parent that never saw the hidden suite); only plain data crosses
+(``codec``, ``protocol``), and a malformed reply makes that submission ``tampered``. The process
+boundary (``sandbox``, ``isolation``) protects the reference solutions and the repository, other
+students' submissions, the gradebook, the network, the machine's other processes, IPC objects and
+the grader's time and memory. Suites not yet ported (a3-a5) import the submission beside the tests
+and rely on in-process fingerprints (``integrity``), which only raise the bar. The ``basic`` mode (no
+namespaces) only guards Python-level file and socket access. GRADING.md has the whole picture.
 """
 
 from __future__ import annotations
