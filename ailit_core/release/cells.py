@@ -151,6 +151,10 @@ def notebook_readme(markdown: str, filename: str) -> str:
         elif block is not None and line.strip().startswith("```"):
             text = "\n".join(block)
             notes = []
+            if "pip install" in text:
+                notes.append("> **In this notebook / 在 notebook 中:** install the packages named above into the "
+                             "environment of your Jupyter kernel (for example `%pip install numpy`). / 把上面列出的包"
+                             "安装到 Jupyter 内核所在的环境中（例如 `%pip install numpy`）。")
             if re.search(r"(^|\s)pytest\b", text):
                 notes.append("> **In this notebook / 在 notebook 中:** run the *Public checks / 公开自测* cell "
                              "below (the public tests, on your notebook). / 运行下方的「公开自测」单元。")

@@ -1,11 +1,13 @@
 """The plain-files release of an assignment: ``assignments/<id>/`` = stub module, bilingual
-README.md, public tests and their ``pytest.ini``, all generated from ``solutions/<id>/``."""
+README.md, public tests, their ``pytest.ini`` and ``requirements.txt`` (only this assignment's
+dependencies), all generated from ``solutions/<id>/``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ailit_core.assignments import Assignment
+from ailit_core.release.requirements import student_requirements_txt
 from ailit_core.release.stub import make_stub
 
 PUBLIC_TESTS_DIR = "public_tests"
@@ -28,6 +30,7 @@ def release_files(assignment: Assignment) -> dict[str, bytes]:
         if path.is_file() and "__pycache__" not in path.parts:
             files[str(path.relative_to(public))] = path.read_bytes()
     files.setdefault("pytest.ini", PYTEST_INI.encode("utf-8"))
+    files.setdefault("requirements.txt", student_requirements_txt(assignment).encode("utf-8"))
     return files
 
 

@@ -1,4 +1,5 @@
-"""The Python packages grading an assignment needs, for the Gradescope and otter autograders.
+"""The Python packages grading an assignment needs, for the Gradescope and otter autograders, and
+those a student needs for the assignment and its public tests (``student_requirements``).
 
 Found by reading imports (``ast``; nothing is imported) in the reference solution, the hidden suite
 and, transitively, the ``ailit_core`` modules they and the grading engine use, so a NumPy-only
@@ -160,3 +161,42 @@ def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
 
 def requirements_text(lines: list[str], header: str) -> str:
     return "".join(f"# {h}\n" for h in header.splitlines()) + "".join(f"{line}\n" for line in lines)
+
+
+def public_tests(assignment: Assignment) -> list[Path]:
+    folder = assignment.solution_dir / "public_tests"
+    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def student_requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
+    """(needed, optional) requirement lines, with ailit's version ranges. Needed: what the public tests
+    import (any of it may run) and what the module imports when imported; optional: what only some of
+    the module's functions import (plots, progress bars of the ``python <module>.py`` demo)."""
+    public = public_tests(assignment)
+    needed = third_party_imports(public, [assignment.solution_path])
+    everything = third_party_imports(public + [assignment.solution_path])
+    declared = _declared()
+
+    def lines(imports: set[str]) -> list[str]:
+        names = {_distribution(n) for n in imports}
+        return [declared.get(_normalise(d), d) for d in sorted(names, key=_normalise)]
+
+    required = lines(needed | {"pytest"})
+    optional = [line for line in lines(everything) if line not in required]
+    return required, optional
+
+
+def student_requirements_txt(assignment: Assignment) -> str:
+    """requirements.txt of the student release."""
+    required, optional = student_requirements(assignment)
+    torch = any(_normalise(line).startswith("torch") for line in required)
+    text = [f"# {assignment.id}: what the assignment and its public tests need.",
+            "# Install / 安装:  python -m pip install -r requirements.txt"]
+    if torch:
+        text += [f"# No GPU? The CPU-only torch wheels are much smaller / 没有 GPU 时 CPU 版 torch 更小:",
+                 f"#   python -m pip install -r requirements.txt --extra-index-url {TORCH_CPU_INDEX}"]
+    text += required
+    if optional:
+        text += ["# Optional, for the demo of the module (plots, progress bars) / 可选（演示用）:"]
+        text += [f"# {line}" for line in optional]
+    return "\n".join(text) + "\n"

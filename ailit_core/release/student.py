@@ -1,7 +1,7 @@
 """The student release: ``OUT/<id>.zip``, an assignment that installs and runs on its own.
 
 The zip unpacks to one folder ``<id>/`` holding the plain-files release (stub, bilingual README,
-public tests, ``pytest.ini``), ``requirements.txt`` with only this assignment's dependencies, and
+public tests, ``pytest.ini``, ``requirements.txt`` with only this assignment's dependencies) and
 ``ailit_core/`` cut down to the helper modules the stub and the public tests import (for every
 assignment ``ailit_core.testing``, which finds the student's module next to the tests). Public tests
 import ``ailit_core.testing`` under the same name here, in the repository, and in the notebook
@@ -20,10 +20,7 @@ from pathlib import Path
 
 from ailit_core.assignments import Assignment
 from ailit_core.release.files import release_files
-from ailit_core.release.requirements import (
-    TORCH_CPU_INDEX, _declared, _distribution, _module_files, _normalise, _package_root, imported_modules,
-    third_party_imports,
-)
+from ailit_core.release.requirements import _module_files, _package_root, imported_modules, public_tests
 
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed: the same sources give a byte-identical zip
 # Parts of ailit_core that grade or build releases: they hold or reach hidden tests and solutions.
@@ -32,9 +29,6 @@ GRADING_MODULES = ("ailit_core.grade", "ailit_core.mutate", "ailit_core.release"
 # Subpackages that import their modules by name at run time (``ailit_core.data.get_datasets("mnist")``):
 # shipped whole once any part of them is needed.
 WHOLE_SUBPACKAGES = ("ailit_core.data", "ailit_core.models")
-ALWAYS = ("pytest",)
-
-
 class StudentReleaseError(ValueError):
     pass
 
@@ -75,50 +69,11 @@ def helper_modules(roots: list[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _public_tests(assignment: Assignment) -> list[Path]:
-    folder = assignment.solution_dir / "public_tests"
-    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
-
-
-def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
-    """(needed, optional) requirement lines, with ailit's version ranges. Needed: what the public tests
-    import (any of it may run) and what the module imports when imported; optional: what only some of
-    the module's functions import (plots, progress bars of the ``python <module>.py`` demo)."""
-    public = _public_tests(assignment)
-    needed = third_party_imports(public, [assignment.solution_path])
-    everything = third_party_imports(public + [assignment.solution_path])
-    declared = _declared()
-
-    def lines(imports: set[str]) -> list[str]:
-        names = {_distribution(n) for n in imports}
-        return [declared.get(_normalise(d), d) for d in sorted(names, key=_normalise)]
-
-    required = lines(needed | set(ALWAYS))
-    optional = [line for line in lines(everything) if line not in required]
-    return required, optional
-
-
-def requirements_txt(assignment: Assignment) -> str:
-    required, optional = requirements(assignment)
-    torch = any(_normalise(line).startswith("torch") for line in required)
-    text = [f"# {assignment.id}: what the assignment and its public tests need.",
-            "# Install / 安装:  python -m pip install -r requirements.txt"]
-    if torch:
-        text += [f"# No GPU? The CPU-only torch wheels are much smaller / 没有 GPU 时 CPU 版 torch 更小:",
-                 f"#   python -m pip install -r requirements.txt --extra-index-url {TORCH_CPU_INDEX}"]
-    text += required
-    if optional:
-        text += ["# Optional, for the demo of the module (plots, progress bars) / 可选（演示用）:"]
-        text += [f"# {line}" for line in optional]
-    return "\n".join(text) + "\n"
-
-
 def zip_members(assignment: Assignment) -> dict[str, bytes]:
     """Path inside ``<id>/`` -> content."""
     members = dict(release_files(assignment))
-    members["requirements.txt"] = requirements_txt(assignment).encode("utf-8")
     root = _package_root().parent
-    for path in helper_modules(_public_tests(assignment) + [assignment.solution_path]):
+    for path in helper_modules(public_tests(assignment) + [assignment.solution_path]):
         members[path.relative_to(root).as_posix()] = path.read_bytes()
     return members
 

@@ -25,11 +25,13 @@ def test_sigmoid_derivative_uses_output():
 
 def test_shapes():
     net = xor_net.NeuralNetwork(2, 4, 1, seed=0)
-    assert net.weights_input_hidden.shape == (2, 4)
+    assert net.weights_input_hidden.shape == (2, 4), \
+        "weights_input_hidden has shape (input_size, hidden_size) / 形状应为 (input_size, hidden_size)"
     assert net.bias_hidden.shape == (1, 4), "biases have shape (1, n) / 偏置形状为 (1, n)"
-    assert net.feedforward(X).shape == (4, 1)
+    assert net.feedforward(X).shape == (4, 1), "feedforward returns (N, output_size) / 输出形状应为 (N, output_size)"
     grads = net.compute_gradients(X, Y)
-    assert grads["weights_hidden_output"].shape == (4, 1)
+    assert grads["weights_hidden_output"].shape == (4, 1), \
+        "each gradient has the shape of its parameter / 每个梯度的形状与对应参数相同"
 
 
 def test_loss_goes_down():

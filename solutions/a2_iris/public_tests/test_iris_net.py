@@ -29,7 +29,8 @@ def test_irisnet_outputs_logits():
 
 def test_load_data_split_is_stratified_and_standardised():
     X_train, X_test, y_train, y_test = iris_net.load_data()
-    assert X_train.shape == (120, 4) and X_test.shape == (30, 4)
+    assert X_train.shape == (120, 4) and X_test.shape == (30, 4), \
+        "an 80/20 split of the 150 flowers: 120 train, 30 test / 150 个样本按 80/20 划分：训练 120，测试 30"
     assert X_train.dtype == torch.float32 and y_train.dtype == torch.int64, \
         "features float32, labels int64 (torch.long) / 特征 float32，标签 int64"
     assert torch.bincount(y_test).tolist() == [10, 10, 10], \

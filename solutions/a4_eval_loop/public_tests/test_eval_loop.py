@@ -28,13 +28,14 @@ def small_problem(n=10, c=3):
 def test_evaluate_result_keys_and_shapes():
     model, X, y = small_problem()
     result = eval_loop.evaluate(model, DataLoader(TensorDataset(X, y), batch_size=4), CPU, nn.CrossEntropyLoss())
-    assert set(result) >= {"accuracy", "loss", "per_class_accuracy", "confusion_matrix", "num_samples"}
+    assert set(result) >= {"accuracy", "loss", "per_class_accuracy", "confusion_matrix", "num_samples"}, \
+        "keys accuracy, loss, per_class_accuracy, confusion_matrix, num_samples / 结果字典缺少键"
     assert result["num_samples"] == 10, "count every sample, also those of the short last batch / 统计所有样本"
     assert result["confusion_matrix"].shape == (3, 3), "C x C with C = the model's output width / 形状为 (C, C)"
-    assert result["confusion_matrix"].dtype == torch.int64
-    assert int(result["confusion_matrix"].sum()) == 10
-    assert 0.0 <= result["accuracy"] <= 1.0
-    assert len(result["per_class_accuracy"]) == 3
+    assert result["confusion_matrix"].dtype == torch.int64, "counts as torch.int64 / 混淆矩阵为 torch.int64 计数"
+    assert int(result["confusion_matrix"].sum()) == 10, "one count per sample / 每个样本计数一次"
+    assert 0.0 <= result["accuracy"] <= 1.0, "accuracy is a fraction in [0, 1] / 准确率在 [0, 1] 之间"
+    assert len(result["per_class_accuracy"]) == 3, "one accuracy per class / 每个类别一个准确率"
 
 
 def test_evaluate_restores_train_mode():
@@ -46,7 +47,8 @@ def test_evaluate_restores_train_mode():
 
 def test_evaluate_loss_none_without_criterion():
     model, X, y = small_problem()
-    assert eval_loop.evaluate(model, DataLoader(TensorDataset(X, y), batch_size=4), CPU)["loss"] is None
+    assert eval_loop.evaluate(model, DataLoader(TensorDataset(X, y), batch_size=4), CPU)["loss"] is None, \
+        "without a criterion the loss is None / 没有 criterion 时 loss 为 None"
 
 
 def test_train_model_returns_model_and_history():
@@ -56,7 +58,8 @@ def test_train_model_returns_model_and_history():
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
     trained, history = eval_loop.train_model(model, nn.CrossEntropyLoss(), optimizer, scheduler, loaders, 3, CPU)
     assert len(history) == 3, "one history entry per epoch / 每个 epoch 一条记录"
-    assert set(history[0]) >= {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}
+    assert set(history[0]) >= {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}, \
+        "history entries have epoch, train_loss, train_acc, val_loss, val_acc / 每条记录应包含这些键"
     best = max(h["val_acc"] for h in history)
     check = eval_loop.evaluate(trained, loaders["val"], CPU)
     assert math.isclose(check["accuracy"], best, abs_tol=1e-6), \
@@ -85,4 +88,4 @@ def test_load_for_eval_round_trip(tmp_path):
             p.zero_()
     loaded = eval_loop.load_for_eval(tmp_path / "model.pth", fresh.train(), CPU)
     assert not loaded.training, "return the model in eval mode / 返回 eval 模式的模型"
-    assert torch.equal(loaded[0].weight, model[0].weight), "the weights must come from the checkpoint"
+    assert torch.equal(loaded[0].weight, model[0].weight), "the weights must come from the checkpoint / 权重应来自保存的文件"
