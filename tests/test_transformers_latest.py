@@ -8,6 +8,7 @@ a5_qa_pipeline`` (``tests/ailit_core/verify``) and the a5 sample submissions
 (``tests/test_examples.py``): the same checks, so both sides of 5.3 are proved by one suite.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -56,3 +57,33 @@ def test_a5_on_the_latest_transformers(tmp_path):
     assert check.stdout.strip() == wanted, f"the overlay gives transformers {check.stdout!r}, not {wanted}"
     assert proc.returncode == 0, f"a5 on transformers {wanted}:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
     assert "8 passed" in proc.stdout, proc.stdout[-2000:]  # 6 public tests, verify, the samples
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # raised inside transformers' pipeline code
+def test_reference_by_hand_pipeline_answers_as_the_library_does():
+    """The reference's ByHandPipeline (what load_qa gives on 5.3+) against the library's pipeline of the
+    main environment: the same spans for top_k, the same empty answer and score for
+    handle_impossible_answer (both keep [CLS] in the softmax then)."""
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
+
+    from ailit_core.models import qa_corpus, tiny_qa
+
+    spec = importlib.util.spec_from_file_location("a5_reference_qa_pipeline", assignments.get(A5).solution_path)
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    folder = tiny_qa.model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModelForQuestionAnswering.from_pretrained(folder, local_files_only=True).eval()
+    mine = reference.ByHandPipeline(model, tokenizer)
+    library = pipeline("question-answering", model=model, tokenizer=tokenizer, device="cpu")
+    for e in [qa_corpus.course_example()] + qa_corpus.generate(5, 3):
+        ask = dict(question=e.question, context=e.context)
+        assert mine(**ask) == reference.extract_answer(model, tokenizer, e.question, e.context)
+        got, expected = mine(**ask, top_k=3), library(**ask, top_k=3, align_to_words=False)
+        assert [(a["start"], a["end"]) for a in got] == [(a["start"], a["end"]) for a in expected]
+        got = mine(**ask, handle_impossible_answer=True)
+        expected = library(**ask, handle_impossible_answer=True, align_to_words=False)
+        assert (got["answer"], got["start"], got["end"]) == (expected["answer"], expected["start"], expected["end"])
+        assert got["score"] == pytest.approx(expected["score"], rel=1e-5)
+    null = mine(question="谁？", context="今天天气很好。", handle_impossible_answer=True, top_k=50)
+    assert {"answer": "", "start": 0, "end": 0}.items() <= next(a for a in null if not a["answer"]).items()

@@ -78,7 +78,7 @@ def load_qa(model_dir, device=None):
 
     Where the installed transformers has the "question-answering" task (``has_qa_task()``, up to
     5.2) this is the library's ``pipeline("question-answering", ...)``; from 5.3 on, a
-    ``ByHandPipeline`` over the same tokenizer and model (same call, same result).
+    ``ByHandPipeline`` over the same tokenizer and model (same call, same answers).
     Never downloads anything: a missing folder, or a folder without ``config.json``, weights
     (``model.safetensors`` or ``pytorch_model.bin``) or tokenizer files (``tokenizer.json`` or
     ``vocab.txt``), raises ``FileNotFoundError`` naming what is missing. ``device``: e.g. "cpu",
@@ -86,7 +86,7 @@ def load_qa(model_dir, device=None):
 
     只从本地文件夹加载，绝不联网下载；文件夹或文件缺失时抛出 FileNotFoundError，并写明缺少什么。
     transformers 有 question-answering 任务（has_qa_task()，至 5.2）时返回库的 pipeline，5.3 起返回
-    同一分词器和模型上的 ByHandPipeline（调用方式与结果相同）。
+    同一分词器和模型上的 ByHandPipeline（调用方式与答案相同）。
     """
     # HINT: check the folder and its files yourself first (Path.is_dir / Path.is_file, see the names above).
     # HINT: a folder that does not exist looks like a Hub model id to transformers, which then tries to download it.
