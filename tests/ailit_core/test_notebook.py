@@ -153,3 +153,34 @@ def test_grading_output_never_reaches_the_cell(capfd):
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert all(text in captured[0] for text in ("fd-level", "python-level", "child"))
+
+
+def test_ailit_grade_gives_a_correct_notebook_with_a_failing_scratch_cell_full_marks(tmp_path):
+    """`ailit grade` on `<student>.ipynb`: a cell that raises and one that does not parse cost
+    nothing when the definitions are right."""
+    nbformat = pytest.importorskip("nbformat")
+    from ailit_core import grade
+
+    reference = A1.solution_path.read_text(encoding="utf-8")
+    doc = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(reference),
+        nbformat.v4.new_code_cell("net = NeuralNetwork(2, 3, 1)\nnet.feedforward(np.ones((4, 5)))  # shape error"),
+        nbformat.v4.new_code_cell("for i in range(3)\n    print(i)"),
+    ])
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    nbformat.write(doc, str(submissions / "alice.ipynb"))
+    # bob's definition of sigmoid_derivative sits after the line that raises: the tests that need it
+    # fail, and say which cell to fix.
+    head, tail = reference.split("def sigmoid_derivative", 1)
+    rest = "def sigmoid_derivative" + tail
+    derivative, after = rest.split("\n\n\n", 1)
+    bob = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(head + after),
+                                          nbformat.v4.new_code_cell("1 / 0\n" + derivative)])
+    nbformat.write(bob, str(submissions / "bob.ipynb"))
+    results = {r.student: r for r in grade.main(submissions_dir=submissions, assignment_id=A1.id, out=tmp_path / "out",
+                                                quiet=True)}
+    assert results["alice"].score == pytest.approx(100), results["alice"].message
+    assert 0 < results["bob"].score < 100
+    messages = [t["message"] for t in results["bob"].tests if t["outcome"] != "passed"]
+    assert any("code cell 2 raised ZeroDivisionError" in m for m in messages), messages
