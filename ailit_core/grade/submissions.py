@@ -85,6 +85,11 @@ class Submission:
         self.ignored, self.notes, self.submitted_at, self.module_path = [], [], "", ""
         self._read_cache: dict[str, bytes] = {}
         self.ignored += [f"{p.name} (not a submission format / 非提交格式)" for p in self.extra]
+        if self.path.is_symlink() and not self.path.exists():
+            raise SubmissionProblem(STATUS_UNREADABLE, f"{self.path.name} is a link to something that does not exist "
+                                                       f"({_link_target(self.path)}); put the student's file or folder "
+                                                       f"itself here / {self.path.name} 是指向不存在位置的链接，"
+                                                       f"请放入学生提交的文件或文件夹本身")
         kind = self.kind
         if kind == "folder":
             source = archives.FolderSource(self.path, MAX_FOLDER_ENTRIES)
@@ -235,6 +240,13 @@ class Submission:
                           f"/ 已将 {member.name} 的代码单元按顺序合成为 {self.module_filename} 评分")
         self.submitted_at, self.module_path = member.mtime, member.name
         return data
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "?"
 
 
 def _zh(source) -> str:

@@ -318,6 +318,9 @@ def test_unsupported_and_unreadable_entries(tmp_path, monkeypatch):
 
     monkeypatch.setattr(archives.os, "scandir", denied_scandir)
     assert problem(tmp_path / "locked").status == "unreadable"  # not "empty"
+    (tmp_path / "dangling.zip").symlink_to(tmp_path / "gone.zip")
+    got = problem(tmp_path / "dangling.zip")
+    assert got.status == "unreadable" and "gone.zip" in got.message and bilingual(got.message)
 
 
 def test_output_and_gradebook_folders_are_never_students(tmp_path):
