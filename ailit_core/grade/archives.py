@@ -10,6 +10,7 @@ compressed entries) when those are installed; otherwise a status that says what 
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tarfile
@@ -25,6 +26,7 @@ from ailit_core.grade.results import STATUS_BAD_ZIP, STATUS_TOO_LARGE, STATUS_UN
 ARCHIVE_SUFFIXES = {".zip": "zip", ".tar": "tar", ".tar.gz": "tar", ".tgz": "tar", ".tar.bz2": "tar",
                     ".tbz2": "tar", ".tbz": "tar", ".tar.xz": "tar", ".txz": "tar", ".7z": "7z", ".rar": "rar"}
 MAX_MEMBERS = 100_000  # listing more is a sign of a generated tree (a venv, a data set), not a submission
+MAX_NESTED_BYTES = 256 * 1024 * 1024  # an archive inside the submission is read into memory
 MAX_TAR_SCAN_BYTES = 4 * 1024 ** 3  # a compressed tar is read sequentially: bound the decompression
 IGNORED_NAMES = {".DS_Store", "__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", "Thumbs.db", "desktop.ini",
                  ".venv", "venv", "node_modules", ".idea", ".vscode"}
@@ -93,8 +95,10 @@ class Source:
 
     label = "archive"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, fileobj=None):
         self.path = Path(path)
+        self.fileobj = fileobj  # an archive read from inside another one (bytes in memory)
+        self.source = fileobj if fileobj is not None else self.path
 
     def __enter__(self):
         return self
@@ -181,10 +185,10 @@ class FolderSource(Source):
 class ZipSource(Source):
     label = "zip"
 
-    def __init__(self, path: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, fileobj=None):
+        super().__init__(path, fileobj)
         try:
-            self.archive = zipfile.ZipFile(self.path)
+            self.archive = zipfile.ZipFile(self.source)
         except PermissionError as exc:
             raise _unreadable(self.path, exc) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError) as exc:
@@ -244,10 +248,10 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 class TarSource(Source):
     label = "tar archive"
 
-    def __init__(self, path: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, fileobj=None):
+        super().__init__(path, fileobj)
         try:
-            self.archive = tarfile.open(self.path, "r:*")
+            self.archive = tarfile.open(name=None if fileobj else self.path, fileobj=fileobj, mode="r:*")
         except PermissionError as exc:
             raise _unreadable(self.path, exc) from None
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
@@ -285,15 +289,15 @@ class TarSource(Source):
 class SevenZipSource(Source):
     label = "7z archive"
 
-    def __init__(self, path: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, fileobj=None):
+        super().__init__(path, fileobj)
         try:
             import py7zr
         except ImportError:
             raise _no_reader(self.path, "py7zr", "pip install py7zr") from None
         self._py7zr = py7zr
         try:
-            self.archive = py7zr.SevenZipFile(self.path)
+            self.archive = py7zr.SevenZipFile(self.source)
             if self.archive.needs_password():
                 raise _password(self.path)
         except SubmissionProblem:
@@ -335,8 +339,8 @@ class SevenZipSource(Source):
 class RarSource(Source):
     label = "rar archive"
 
-    def __init__(self, path: Path):
-        super().__init__(path)
+    def __init__(self, path: Path, fileobj=None):
+        super().__init__(path, fileobj)
         try:
             import rarfile
         except ImportError:
@@ -344,7 +348,7 @@ class RarSource(Source):
                              "pip install rarfile; apt install unrar or libarchive-tools") from None
         self._rarfile = rarfile
         try:
-            self.archive = rarfile.RarFile(self.path)
+            self.archive = rarfile.RarFile(self.source)
         except PermissionError as exc:
             raise _unreadable(self.path, exc) from None
         except Exception as exc:  # noqa: BLE001
@@ -380,8 +384,20 @@ class RarSource(Source):
             raise _bad_archive(self.path, exc) from None
 
 
-def open_source(path: Path, kind: str) -> Source:
-    return {"zip": ZipSource, "tar": TarSource, "7z": SevenZipSource, "rar": RarSource}[kind](path)
+def open_source(path: Path, kind: str, fileobj=None) -> Source:
+    return {"zip": ZipSource, "tar": TarSource, "7z": SevenZipSource, "rar": RarSource}[kind](path, fileobj)
+
+
+def open_nested(source: Source, member: Member) -> Source:
+    """The archive ``member`` of ``source`` (a zip inside a zip, or inside the student's folder as an
+    LMS bulk download leaves it), read into memory within ``MAX_NESTED_BYTES``."""
+    kind = ARCHIVE_SUFFIXES[suffix_of(member.name.rsplit("/", 1)[-1])]
+    if isinstance(source, FolderSource):
+        return open_source(member.ref, kind)
+    if member.size > MAX_NESTED_BYTES:
+        raise _too_large(member.name, MAX_NESTED_BYTES)
+    data = source.read(member, MAX_NESTED_BYTES)
+    return open_source(Path(member.name.rsplit("/", 1)[-1]), kind, io.BytesIO(data))
 
 
 def _bad_archive(path: Path, exc: BaseException) -> SubmissionProblem:

@@ -16,7 +16,8 @@ a note for files that would have changed the test run had they been used (``conf
 - several different copies: ``ambiguous_module``, listing them, unless all but one sit in folders
   named like backups (``backup``, ``old``, ``bak``, ``archive``, ``copy``, 备份, 旧...) and that one
   compiles;
-- no module but exactly one notebook: the module its code cells make (``ailit_core.notebook``).
+- no module but exactly one notebook: the module its code cells make (``ailit_core.notebook``);
+- no module or notebook but exactly one archive (``alice/alice_hw1.zip``): the same, inside it, once.
 
 The module is decoded (``decoding``) but never run here: that happens in the isolated run.
 """
@@ -142,14 +143,14 @@ class Submission:
             f"/ 提交中没有 {self.module_filename}，文件名必须完全一致",
         )
 
-    def _choose(self, source: archives.Source) -> bytes:
+    def _choose(self, source: archives.Source, depth: int = 0) -> bytes:
         members = source.members()
         if not members:
             raise SubmissionProblem(STATUS_EMPTY, f"{source.where()} is empty / 提交的{_zh(source)}是空的")
         named = [m for m in members if m.name.rsplit("/", 1)[-1] == self.module_filename]
         usable = [m for m in named if m.kind == "file"]
         if not usable:
-            return self._without_module(source, members, named)
+            return self._without_module(source, members, named, depth)
         chosen = self._pick(source, usable)
         self.ignored += _listed([m.name + _kind_note(m) for m in members if m is not chosen])
         self.submitted_at, self.module_path = chosen.mtime, chosen.name
@@ -160,7 +161,7 @@ class Submission:
             return self._read_cache[member.name]
         return source.read(member, MAX_MODULE_BYTES)
 
-    def _without_module(self, source, members: list[Member], named: list[Member]) -> bytes:
+    def _without_module(self, source, members: list[Member], named: list[Member], depth: int = 0) -> bytes:
         where = source.where()
         if named:  # only links, unsafe paths or unreadable copies
             first = named[0]
@@ -181,6 +182,16 @@ class Submission:
                                                       f"{where} ({listed}); keep one and upload again / 没有 "
                                                       f"{self.module_filename}，且有 {len(notebooks)} 个 notebook"
                                                       f"（{listed}），请只保留一个后重新提交")
+        nested = [m for m in members
+                  if m.kind == "file" and suffix_of(m.name.rsplit("/", 1)[-1]) in archives.ARCHIVE_SUFFIXES]
+        if len(nested) == 1 and depth == 0:  # alice/alice.zip, as LMS bulk downloads leave them
+            self.ignored += _listed([m.name + _kind_note(m) for m in members if m is not nested[0]])
+            with archives.open_nested(source, nested[0]) as inner:
+                data = self._choose(inner, depth + 1)
+            self.notes.append(f"graded {self.module_path} found inside {nested[0].name} / 已评分 {nested[0].name} "
+                              f"中的 {self.module_path}")
+            self.module_path = f"{nested[0].name}/{self.module_path}"
+            return data
         unreadable = [m.name for m in members if m.kind == "unreadable"]
         if unreadable:
             raise SubmissionProblem(STATUS_UNREADABLE, f"no {self.module_filename} found in {where}, and the grader "

@@ -97,6 +97,10 @@ def odd_uploads(subs):
     (subs / "nul.py").write_bytes(b"x = 1\ny = 2\x00\n")
     expect["nul"] = ("syntax_error", "line 2")
     folder("stub", {MODULE: A1.stub_path.read_text(encoding="utf-8")}, "unchanged_stub", "starter file")
+    (subs / "lms").mkdir()  # an LMS bulk download: the student's own zip inside their folder
+    with zipfile.ZipFile(subs / "lms" / "lms_12345_hw1.zip", "w") as z:
+        z.writestr(f"hw1/{MODULE}", ref)
+    expect["lms"] = ("graded", "lms_12345_hw1.zip")
     (subs / ".DS_Store").write_bytes(b"")
     return expect
 

@@ -352,3 +352,26 @@ def test_zip_member_names_from_chinese_windows_and_macos_are_readable(tmp_path):
     path.write_bytes(data)
     s, module = read(path)
     assert module == b"ok = 1\n" and s.ignored == ["作业/说明.txt", "笔记/读我.md"]
+
+
+def test_an_archive_inside_the_submission_is_opened_once(tmp_path):
+    import io
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr(f"src/{MODULE}", "inner = 1\n")
+        z.writestr("src/readme.md", "hi")
+    (tmp_path / "amy").mkdir()  # an LMS bulk download: one folder per student, their zip inside
+    (tmp_path / "amy" / "amy_hw1.zip").write_bytes(inner.getvalue())
+    (tmp_path / "amy" / "comments.txt").write_text("x")
+    s, data = load(tmp_path / "amy")
+    assert data == b"inner = 1\n" and any("amy_hw1.zip" in n for n in s.notes)
+    assert "comments.txt" in s.ignored and "src/readme.md" in s.ignored
+    with zipfile.ZipFile(tmp_path / "bo.zip", "w") as z:  # a zip of a zip
+        z.writestr("bo/hw.zip", inner.getvalue())
+    assert load(tmp_path / "bo.zip")[1] == b"inner = 1\n"
+    deeper = io.BytesIO()
+    with zipfile.ZipFile(deeper, "w") as z:
+        z.writestr("again.zip", (tmp_path / "bo.zip").read_bytes())
+    (tmp_path / "cy.zip").write_bytes(deeper.getvalue())
+    assert problem(tmp_path / "cy.zip").status == "missing_module"  # one level only
