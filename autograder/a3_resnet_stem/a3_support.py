@@ -26,7 +26,8 @@ def param_count(net: nn.Module) -> int:
 
 def build(fn, *args, what: str, **kwargs) -> nn.Module:
     net = fn(*args, **kwargs)
-    assert isinstance(net, nn.Module), f"{what} must return an nn.Module, got {type(net).__name__}"
+    assert isinstance(net, nn.Module), (
+        f"{what} must return an nn.Module, got {type(net).__name__} / {what} 应返回 nn.Module")
     return net
 
 
@@ -40,7 +41,8 @@ def layer4_size(net: nn.Module, x: torch.Tensor) -> tuple[int, int]:
             net(x)
     finally:
         handle.remove()
-    assert seen, "net.layer4 was not used by forward()"
+    assert seen, (
+        "net.layer4 was not used by forward() / forward() 没有用到 net.layer4")
     return seen[0]
 
 

@@ -44,14 +44,17 @@ def replay(resnet_stem, losses, patience=None, min_delta=None):
         got = student.step(loss)
         shown = ", ".join(f"{v:g}" for v in losses[:i])
         context = f"EarlyStopping({', '.join(f'{k}={v}' for k, v in kwargs.items())}) after losses [{shown[-160:]}]"
-        assert isinstance(got, (bool, int)) or hasattr(got, "__bool__"), f"step() must return a bool, got {got!r}"
+        assert isinstance(got, (bool, int)) or hasattr(got, "__bool__"), (
+            f"step() must return a bool, got {got!r} / step() 应返回布尔值")
         assert bool(got) == want, (
             f"{context}: step() returned {bool(got)}, expected {want} (stop when counter reaches patience) / "
             f"第 {i} 步的返回值错误")
         assert student.best_loss == oracle.best_loss, (
             f"{context}: best_loss is {student.best_loss}, expected {oracle.best_loss} (it changes only on an "
-            f"improvement: loss < best_loss - min_delta)")
-        assert student.counter == oracle.counter, f"{context}: counter is {student.counter}, expected {oracle.counter}"
+            f"improvement: loss < best_loss - min_delta)"
+            f" / best_loss 应为 {oracle.best_loss}（只有 loss < best_loss - min_delta 时才更新）")
+        assert student.counter == oracle.counter, (
+            f"{context}: counter is {student.counter}, expected {oracle.counter} / counter 应为 {oracle.counter}")
         if want:
             return i
     return None
@@ -75,18 +78,26 @@ def test_early_stopping_exact_step(resnet_stem, case):
     losses, patience, min_delta, stops_at = case
     stopper = resnet_stem.EarlyStopping(patience=patience, min_delta=min_delta)
     assert stopper.best_loss == math.inf and stopper.counter == 0, (
-        "a new EarlyStopping has best_loss = float('inf') and counter = 0")
-    assert replay(resnet_stem, losses, patience, min_delta) == stops_at
+        "a new EarlyStopping has best_loss = float('inf') and counter = 0"
+        " / 新建的 EarlyStopping 应有 best_loss = float('inf') 且 counter = 0")
+    stopped = replay(resnet_stem, losses, patience, min_delta)
+    assert stopped == stops_at, (
+        f"EarlyStopping stopped on step {stopped}, expected step {stops_at} / EarlyStopping 应在第 {stops_at} 步停止")
 
 
 @pytest.mark.points(4)
 def test_early_stopping_min_delta_and_defaults(resnet_stem):
     """Improvement means loss < best_loss - min_delta; defaults patience=10, min_delta=1e-4. / min_delta 与默认值。"""
     stopper = resnet_stem.EarlyStopping()
-    assert (stopper.patience, stopper.min_delta) == (10, 1e-4), "defaults are patience=10, min_delta=1e-4"
-    assert replay(resnet_stem, [1.0, 0.9998, 0.9998]) is None  # 2e-4 is an improvement, the repeat is not
+    assert (stopper.patience, stopper.min_delta) == (10, 1e-4), (
+        "defaults are patience=10, min_delta=1e-4 / 默认值应为 patience=10、min_delta=1e-4")
+    # 2e-4 is an improvement, the repeat is not
+    assert replay(resnet_stem, [1.0, 0.9998, 0.9998]) is None, (
+        "EarlyStopping(): a decrease of 2e-4 is an improvement and one repeat does not stop training "
+        "/ 下降 2e-4 算作改进，重复一次不应停止训练")
     flat = [1.0] + [1.0 - 5e-5] * 10  # lower by less than min_delta: no improvement
-    assert replay(resnet_stem, flat) == 11, "with the defaults, ten non-improving steps stop training on step 11"
+    assert replay(resnet_stem, flat) == 11, (
+        "with the defaults, ten non-improving steps stop training on step 11 / 使用默认值时，连续十次没有改进应在第 11 步停止训练")
     rng = random.Random(5)
     for trial in range(30):
         patience, min_delta = rng.randint(1, 5), rng.choice([0.0, 1e-3, 0.01, 0.05])
@@ -162,15 +173,18 @@ def test_train_one_epoch_updates_and_mean_loss(resnet_stem, seed):
     try:
         got = float(got)
     except (TypeError, ValueError):
-        pytest.fail(f"train_one_epoch must return a number, got {type(got).__name__}")
-    assert len(model.calls) == 3, f"expected one forward pass per batch (3 batches), saw {len(model.calls)}"
+        pytest.fail(f"train_one_epoch must return a number, got {type(got).__name__}"
+                    " / train_one_epoch 应返回一个数")
+    assert len(model.calls) == 3, (
+        f"expected one forward pass per batch (3 batches), saw {len(model.calls)} / 每个批次应前向传播一次（共 3 个批次）")
     for (name, p), q in zip(model.named_parameters(), want_model.parameters()):
         assert torch.allclose(p, q, atol=1e-5), (
             f"after one epoch the parameter {name} differs from a correct epoch: call optimizer.zero_grad() "
             f"before each backward pass and optimizer.step() once per batch / 每个批次先清零梯度")
     assert math.isclose(got, want_loss, rel_tol=1e-5), (
         f"train_one_epoch returned {got:.6f}, expected the mean of the batch losses {want_loss:.6f} "
-        f"(sum of loss.item() / number of batches; not weighted by batch size, not the sum, not the last loss)")
+        f"(sum of loss.item() / number of batches; not weighted by batch size, not the sum, not the last loss)"
+        " / train_one_epoch 应返回各批次损失的平均值（loss.item() 之和除以批次数）")
 
 
 def check_train_mode_and_device(resnet_stem, device):
@@ -183,7 +197,8 @@ def check_train_mode_and_device(resnet_stem, device):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
     criterion = RecordingLoss()
     got = resnet_stem.train_one_epoch(model, tracked_loader(X, y, batch_size, log), criterion, optimizer, device)
-    assert model.calls, "the model was never called"
+    assert model.calls, (
+        "the model was never called / 模型从未被调用")
     assert all(training for training, _, _ in model.calls), (
         "the model ran in eval mode: call net.train() at the start of train_one_epoch / 先调用 net.train()")
     assert all(moved for _, moved, _ in model.calls), (
@@ -192,9 +207,12 @@ def check_train_mode_and_device(resnet_stem, device):
         "the labels reached the loss without labels.to(device) / 标签也需要 .to(device)")
     targets = {d for _, d in log if d is not None}
     assert targets and all(d.type == device.type for d in targets), (
-        f"batches were moved to {sorted(map(str, targets))}, not to the given device {device}")
-    assert all(d.type == device.type for *_, d in model.calls), f"inputs did not arrive on {device}"
-    assert math.isclose(float(got), want_loss, rel_tol=1e-4), "the returned loss differs from a correct epoch"
+        f"batches were moved to {sorted(map(str, targets))}, not to the given device {device}"
+        f" / 批次应移动到传入的设备 {device}")
+    assert all(d.type == device.type for *_, d in model.calls), (
+        f"inputs did not arrive on {device} / 输入没有到达 {device}")
+    assert math.isclose(float(got), want_loss, rel_tol=1e-4), (
+        "the returned loss differs from a correct epoch / 返回的损失与正确的 epoch 不一致")
 
 
 @pytest.mark.points(5)
@@ -214,13 +232,18 @@ def test_device_checks_on_cuda(resnet_stem):
         net = net.to(cuda).eval()
         with torch.no_grad():
             out = net(torch.randn(*shape, device=cuda))
-        assert out.device.type == "cuda" and tuple(out.shape) == (2, 10)
+        assert out.device.type == "cuda" and tuple(out.shape) == (2, 10), (
+            "on CUDA the network must run and output (2, 10) logits on the GPU "
+            "/ 在 GPU 上网络应能运行并输出形状为 (2, 10) 的结果")
     conv = nn.Conv2d(3, 8, 3, stride=2, padding=1, device=cuda)
     gray = resnet_stem.grayscale_conv1(conv)
-    assert gray.weight.device.type == "cuda", "grayscale_conv1 must keep the conv's device"
+    assert gray.weight.device.type == "cuda", (
+        "grayscale_conv1 must keep the conv's device / grayscale_conv1 应保持卷积层所在的设备")
     x = torch.randn(2, 1, 17, 17, device=cuda)
     with torch.no_grad():
-        assert torch.allclose(gray(x), conv(x.repeat(1, 3, 1, 1)), atol=1e-4)
+        assert torch.allclose(gray(x), conv(x.repeat(1, 3, 1, 1)), atol=1e-4), (
+            "on CUDA the grayscale copy must give the RGB conv's output on the repeated image "
+            "/ 在 GPU 上单通道副本的输出应与 RGB 卷积一致")
 
 
 @pytest.mark.points(12)
@@ -254,4 +277,5 @@ def test_mnist_resnet_learns_digits(resnet_stem):
         accuracy = (net(images).argmax(1) == labels).float().mean().item()
     assert accuracy >= 0.7, (
         f"after a short training run the network reaches {100 * accuracy:.1f}% on held-out digits "
-        f"(a correct ResNet-18 reaches about 85%): is every layer trainable, and does fc output logits?")
+        f"(a correct ResNet-18 reaches about 85%): is every layer trainable, and does fc output logits?"
+        f" / 短训练后在留出的数字上只达到 {100 * accuracy:.1f}%（正确的 ResNet-18 约为 85%）：每一层都可训练吗？fc 输出的是 logits 吗？")

@@ -23,9 +23,13 @@ GRID_Y, GRID_X = np.mgrid[0:28, 0:28] + 0.5
 
 
 def as_tensor(out, shape, what):
-    assert isinstance(out, torch.Tensor), f"{what} must return a tensor (end with ToTensor/Normalize), got {type(out).__name__}"
-    assert tuple(out.shape) == shape, f"{what} gives shape {tuple(out.shape)}, expected {shape}"
-    assert out.dtype == torch.float32, f"{what} gives {out.dtype}, expected float32"
+    assert isinstance(out, torch.Tensor), (
+        f"{what} must return a tensor (end with ToTensor/Normalize), got {type(out).__name__}"
+        f" / {what} 应返回张量（最后一步是 ToTensor/Normalize）")
+    assert tuple(out.shape) == shape, (
+        f"{what} gives shape {tuple(out.shape)}, expected {shape} / {what} 的输出形状应为 {shape}")
+    assert out.dtype == torch.float32, (
+        f"{what} gives {out.dtype}, expected float32 / {what} 的输出应为 float32")
     return out
 
 
@@ -62,7 +66,8 @@ def test_mnist_test_transform(resnet_stem):
         assert torch.equal(first, second), (
             "mnist_transforms(train=False) is random: augmentation belongs to training only / 测试集不做数据增强")
         assert torch.allclose(first, want, atol=1e-6), (
-            "mnist_transforms(train=False) must be ToTensor() then Normalize((0.5,), (0.5,)) (values in [-1, 1])")
+            "mnist_transforms(train=False) must be ToTensor() then Normalize((0.5,), (0.5,)) (values in [-1, 1])"
+            " / mnist_transforms(train=False) 应为 ToTensor() 后接 Normalize((0.5,), (0.5,))（取值在 [-1, 1]）")
 
 
 @pytest.mark.points(4)
@@ -74,13 +79,22 @@ def test_mnist_train_transform_rotates_up_to_10_degrees(resnet_stem):
     outputs = [as_tensor(transform(image), (1, 28, 28), "mnist_transforms(train=True)") for _ in range(N_CALLS)]
     for out in outputs:
         assert out.min() >= -1 - 1e-6 and out.max() <= 1 + 1e-6 and abs(out[0, 0, 0].item() + 1) < 1e-6, (
-            "training images must be normalised like test images: Normalize((0.5,), (0.5,)) maps black to -1")
+            "training images must be normalised like test images: Normalize((0.5,), (0.5,)) maps black to -1"
+            " / 训练图像应与测试图像使用相同的归一化：Normalize((0.5,), (0.5,)) 把黑色映射为 -1")
     assert any(not torch.equal(outputs[0], o) for o in outputs[1:]), (
         "mnist_transforms(train=True) always gives the same tensor: add RandomRotation(10) / 训练时需要随机旋转")
     angles = [orientation_degrees(out[0].numpy()) for out in outputs]
     assert max(abs(a) for a in angles) <= 12.5, (
-        f"a training image was rotated by about {max(angles, key=abs):.0f} degrees; RandomRotation(10) allows +-10")
-    assert max(abs(a) for a in angles) >= 5, "the rotations are too small for RandomRotation(10)"
+        f"a training image was rotated by about {max(angles, key=abs):.0f} degrees; RandomRotation(10) allows +-10"
+        f" / 训练图像被旋转了约 {max(angles, key=abs):.0f} 度；RandomRotation(10) 最多旋转 ±10 度")
+    assert max(abs(a) for a in angles) >= 5, (
+        "the rotations are too small for RandomRotation(10) / 旋转角度太小，不符合 RandomRotation(10)")
+    # RandomRotation((0, 10)) passes every check above but turns one way only.
+    assert min(angles) <= -2 and max(angles) >= 2, (
+        f"the training images all turn the same way (angles {min(angles):.1f} to {max(angles):.1f} degrees): "
+        "RandomRotation((0, 10)) draws angles in [0, 10] only; RandomRotation(10) draws them in [-10, 10] "
+        "/ 训练图像只向一个方向旋转：RandomRotation((0, 10)) 只在 [0, 10] 度之间取角度，"
+        "RandomRotation(10) 在 [-10, 10] 度之间取角度")
 
 
 def fit_normalisation(out, image):
@@ -110,12 +124,15 @@ def test_cifar_test_transform(resnet_stem):
         stats = fit_normalisation(first, image)
         assert stats is not None, (
             "cifar_transforms(train=False) must be ToTensor() then Normalize(mean, std): the output is not a "
-            "per-channel rescaling of the image (was it cropped, flipped or jittered?)")
+            "per-channel rescaling of the image (was it cropped, flipped or jittered?)"
+            " / cifar_transforms(train=False) 应为 ToTensor() 后接 Normalize(mean, std)：输出不是图像的逐通道缩放（是否做了裁剪、翻转或颜色抖动？）")
         for mean, std in stats:
             assert 0.3 <= mean <= 0.7 and 0.15 <= std <= 0.6, (
                 f"Normalize uses mean {mean:.3f}, std {std:.3f}; use (0.5, 0.5, 0.5) as in the course "
-                "(forgetting Normalize gives mean 0, std 1)")
-        assert found is None or np.allclose(found, stats, atol=1e-4), "the normalisation changes between images"
+                "(forgetting Normalize gives mean 0, std 1)"
+                f" / Normalize 的 mean 为 {mean:.3f}、std 为 {std:.3f}；请按课程使用 (0.5, 0.5, 0.5)")
+        assert found is None or np.allclose(found, stats, atol=1e-4), (
+            "the normalisation changes between images / 不同图像的归一化参数不一致")
         found = stats
 
 
@@ -144,7 +161,9 @@ def test_cifar_train_transform_crops_and_flips(resnet_stem):
     image = random_images("RGB", 32, 1, seed=3)[0]
     reference = resnet_stem.cifar_transforms(train=False)(image)
     stats = fit_normalisation(reference, image) if isinstance(reference, torch.Tensor) else None
-    assert stats is not None, "cifar_transforms(train=False) must be ToTensor() then Normalize() (see its own test)"
+    assert stats is not None, (
+        "cifar_transforms(train=False) must be ToTensor() then Normalize() (see its own test)"
+        " / cifar_transforms(train=False) 应为 ToTensor() 后接 Normalize()（见其单独的测试）")
     mean = torch.tensor([m for m, _ in stats], dtype=torch.float64)[:, None, None]
     std = torch.tensor([s for _, s in stats], dtype=torch.float64)[:, None, None]
     x = TF.to_tensor(image).double()
@@ -164,4 +183,5 @@ def test_cifar_train_transform_crops_and_flips(resnet_stem):
         "no horizontal flips (or only flips) in 40 training images: add RandomHorizontalFlip() / 需要随机水平翻转")
     shifts = {(dy, dx) for _, dy, dx in seen}
     assert len(shifts) >= 5 and max(max(abs(dy), abs(dx)) for dy, dx in shifts) >= 3, (
-        "training images are hardly ever shifted: RandomCrop(32, padding=4) pads 4 pixels and crops at random")
+        "training images are hardly ever shifted: RandomCrop(32, padding=4) pads 4 pixels and crops at random"
+        " / 训练图像几乎没有平移：RandomCrop(32, padding=4) 先四周补 4 个像素再随机裁剪")

@@ -378,11 +378,12 @@ def describe_difference(got: dict[str, str], expected: dict[str, str], part: str
     if lost:
         lines.append(f"{len(lost)} image(s) are gone from the tree altogether (deleted or overwritten) / 有图片丢失")
     if missing:
-        lines.append(f"missing: {', '.join(missing[:limit])}{' ...' if len(missing) > limit else ''}")
+        lines.append(f"missing / 缺少: {', '.join(missing[:limit])}{' ...' if len(missing) > limit else ''}")
     if extra:
-        lines.append(f"unexpected: {', '.join(extra[:limit])}{' ...' if len(extra) > limit else ''}")
+        lines.append(f"unexpected / 多余: {', '.join(extra[:limit])}{' ...' if len(extra) > limit else ''}")
     if changed:
-        lines.append(f"wrong content (an image moved to another name?): {', '.join(changed[:limit])}")
+        lines.append(f"wrong content (an image moved to another name?) / 内容不对（图片被移到了别的文件名？）: "
+                     f"{', '.join(changed[:limit])}")
     return "; ".join(lines)
 
 

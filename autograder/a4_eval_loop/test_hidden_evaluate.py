@@ -80,7 +80,8 @@ def test_evaluate_without_autograd(eval_loop):
     gen = torch.Generator().manual_seed(5)
     X, y = torch.randn(12, 4, generator=gen), torch.randint(0, 3, (12,), generator=gen)
     eval_loop.evaluate(model, plain_loader(X, y, 5), CPU, nn.CrossEntropyLoss())
-    assert probe.grad_enabled, "the model was never called"
+    assert probe.grad_enabled, (
+        "the model was never called / 模型从未被调用")
     assert not any(probe.grad_enabled), (
         "autograd was on during evaluation: wrap the loop in `with torch.no_grad():` (saves memory and time) "
         "/ 评估时请使用 torch.no_grad()")
@@ -101,9 +102,12 @@ def test_evaluate_loss_is_sample_weighted(eval_loop, criterion_name):
     y = torch.randint(0, c, (n,), generator=gen)
     expected = oracle_evaluate(model, X, y, criterion, batch_size=batch)["loss"]
     naive = mean_of_batch_losses(model, X, y, criterion, batch)
-    assert abs(naive - expected) > 1e-2 * abs(expected)  # the scenario tells the two apart
+    assert abs(naive - expected) > 1e-2 * abs(expected), (  # the scenario tells the two apart
+        "test scenario broken: the two ways of averaging agree (grader problem) "
+        "/ 测试场景有误：两种平均方式结果相同（评分端问题）")
     got = eval_loop.evaluate(model, plain_loader(X, y, batch), CPU, criterion)["loss"]
-    assert got is not None, "with a criterion, loss must be a number, not None"
+    assert got is not None, (
+        "with a criterion, loss must be a number, not None / 有 criterion 时 loss 应为数值，而不是 None")
     if math.isclose(float(got), naive, rel_tol=1e-5):
         pytest.fail("loss is the mean of the batch losses; with a short last batch that over-weights its samples. "
                     "Sum loss.item() * batch_size and divide by the number of samples / 请按样本数加权")
@@ -117,7 +121,8 @@ def test_evaluate_loss_is_none_without_criterion(eval_loop):
     """Without a criterion, "loss" is None. / 没有 criterion 时 loss 为 None。"""
     model, X, y = bn_problem(4)
     result = eval_loop.evaluate(model, plain_loader(X, y, 7), CPU)
-    assert "loss" in result and result["loss"] is None, "without a criterion the result's \"loss\" must be None"
+    assert "loss" in result and result["loss"] is None, (
+        "without a criterion the result's \"loss\" must be None / 没有 criterion 时结果中的 \"loss\" 应为 None")
 
 
 @pytest.mark.points(5)
@@ -132,12 +137,15 @@ def test_evaluate_per_class_accuracy(eval_loop):
     expected = oracle_evaluate(Chooser(c), X, y)["per_class_accuracy"]
     got = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 4), CPU)["per_class_accuracy"]
     got = [float(v) for v in (got.tolist() if isinstance(got, torch.Tensor) else got)]
-    assert len(got) == c, f"per_class_accuracy has {len(got)} entries; the model has {c} output classes"
+    assert len(got) == c, (
+        f"per_class_accuracy has {len(got)} entries; the model has {c} output classes"
+        f" / per_class_accuracy 应有 {c} 项（模型输出的类别数）")
     assert math.isnan(got[3]), (
         f"class 3 has no samples: its accuracy is undefined and must be NaN, got {got[3]} / 无样本的类应为 NaN")
     for k in (0, 1, 2, 4):
         assert math.isclose(got[k], expected[k], abs_tol=1e-6), (
-            f"accuracy of class {k} is {got[k]:.4f}, expected {expected[k]:.4f} (correct / true samples of that class)")
+            f"accuracy of class {k} is {got[k]:.4f}, expected {expected[k]:.4f} (correct / true samples of that class)"
+            f" / 第 {k} 类的准确率应为 {expected[k]:.4f}（该类预测正确数 / 该类真实样本数）")
 
 
 @pytest.mark.points(7)
@@ -149,11 +157,21 @@ def test_evaluate_confusion_matrix(eval_loop, seed):
     y = torch.tensor([0, 1, 2, 4])[torch.randint(0, 4, (17,), generator=gen)]  # classes 3 and 5 never true
     predictions = torch.randint(0, c, (17,), generator=gen)
     predictions[:3] = 5  # class 5 is predicted, never true: column 5 filled, row 5 empty
+    # Class 3 is neither a label nor a prediction: scikit-learn's confusion_matrix without labels=
+    # leaves its row and column out.
+    predictions[predictions == 3] = 5
     X = chooser_inputs(predictions, c, seed=seed + 21)
     expected = oracle_evaluate(Chooser(c), X, y)["confusion_matrix"]
     got = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 5), CPU)["confusion_matrix"]
-    assert isinstance(got, torch.Tensor), f"confusion_matrix must be a torch.Tensor, got {type(got).__name__}"
-    assert got.dtype == torch.int64, f"confusion_matrix must have dtype torch.int64, got {got.dtype}"
+    assert isinstance(got, torch.Tensor), (
+        f"confusion_matrix must be a torch.Tensor, got {type(got).__name__} / confusion_matrix 应为 torch.Tensor")
+    assert got.dtype == torch.int64, (
+        f"confusion_matrix must have dtype torch.int64, got {got.dtype} / confusion_matrix 的数据类型应为 torch.int64")
+    if got.dim() == 2 and got.shape[0] == got.shape[1] == c - 1:
+        pytest.fail(f"confusion_matrix has shape {tuple(got.shape)}: class 3 is neither a label nor a prediction "
+                    f"here and lost its row and column. C is the model's output width {c}; with scikit-learn pass "
+                    f"labels=list(range(C)) to confusion_matrix / 混淆矩阵少了一类：第 3 类既不是标签也不是预测，"
+                    f"但仍要占一行一列；C 为模型输出的类别数 {c}，使用 scikit-learn 时请传入 labels=list(range(C))")
     assert tuple(got.shape) == (c, c), (
         f"confusion_matrix has shape {tuple(got.shape)}; C must be the model's output width {c}, even for "
         f"classes that never occur in the labels / C 应为模型输出的类别数")
@@ -175,16 +193,23 @@ def test_evaluate_accuracy_num_samples_and_types(eval_loop):
     expected = oracle_evaluate(Chooser(c), X, y, nn.CrossEntropyLoss())
     result = eval_loop.evaluate(Chooser(c), plain_loader(X, y, 6), CPU, nn.CrossEntropyLoss())
     missing = {"accuracy", "loss", "per_class_accuracy", "confusion_matrix", "num_samples"} - set(result)
-    assert not missing, f"the result lacks the key(s) {sorted(missing)}"
+    assert not missing, (
+        f"the result lacks the key(s) {sorted(missing)} / 结果缺少键 {sorted(missing)}")
     assert isinstance(result["accuracy"], float), (
-        f"accuracy must be a Python float (use .item() / float()), got {type(result['accuracy']).__name__}")
-    assert isinstance(result["loss"], float), f"loss must be a Python float, got {type(result['loss']).__name__}"
+        f"accuracy must be a Python float (use .item() / float()), got {type(result['accuracy']).__name__}"
+        " / accuracy 应为 Python float（使用 .item() 或 float()）")
+    assert isinstance(result["loss"], float), (
+        f"loss must be a Python float, got {type(result['loss']).__name__} / loss 应为 Python float")
     assert isinstance(result["num_samples"], numbers.Integral) and not isinstance(result["num_samples"], torch.Tensor), (
-        f"num_samples must be an int, got {type(result['num_samples']).__name__}")
-    assert isinstance(result["per_class_accuracy"], list), "per_class_accuracy must be a list of floats"
-    assert result["num_samples"] == 19, f"num_samples is {result['num_samples']}, the loader holds 19 samples"
+        f"num_samples must be an int, got {type(result['num_samples']).__name__}"
+        " / num_samples 应为 int")
+    assert isinstance(result["per_class_accuracy"], list), (
+        "per_class_accuracy must be a list of floats / per_class_accuracy 应为浮点数列表")
+    assert result["num_samples"] == 19, (
+        f"num_samples is {result['num_samples']}, the loader holds 19 samples / num_samples 应为 19（数据加载器中的样本数）")
     assert math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-6), (
-        f"accuracy {result['accuracy']:.4f}, expected {expected['accuracy']:.4f} (correct predictions / all samples)")
+        f"accuracy {result['accuracy']:.4f}, expected {expected['accuracy']:.4f} (correct predictions / all samples)"
+        f" / 准确率应为 {expected['accuracy']:.4f}（预测正确的样本数 / 全部样本数）")
 
 
 @pytest.mark.points(6)
@@ -205,5 +230,7 @@ def test_evaluate_moves_batches_to_device(eval_loop):
             f"the {role} of each batch must be moved with .to(device) to the device passed in"
             + (f" (they were moved to {wrong} instead: do not hard-code a device)" if wrong else "")
             + f" / 每个批次的{'输入' if role == 'inputs' else '标签'}都要 .to(device)")
-    assert probe.unmoved == 0, "the model received inputs that were not moved to the device"
-    assert result["num_samples"] == 11
+    assert probe.unmoved == 0, (
+        "the model received inputs that were not moved to the device / 模型收到了没有移动到 device 的输入")
+    assert result["num_samples"] == 11, (
+        f"num_samples is {result['num_samples']}, the loader holds 11 samples / num_samples 应为 11")

@@ -26,10 +26,14 @@ def test_gpu_evaluate_train_and_load(eval_loop, tmp_path):
     model = model.to(cuda).train()
     before = buffers_of(model)
     result = eval_loop.evaluate(model, plain_loader(X, y, 5), cuda, nn.CrossEntropyLoss())
-    assert torch.equal(torch.as_tensor(result["confusion_matrix"]).cpu(), expected["confusion_matrix"])
-    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-3)
-    assert all(torch.equal(v, buffers_of(model)[k]) for k, v in before.items())
-    assert model.training
+    assert torch.equal(torch.as_tensor(result["confusion_matrix"]).cpu(), expected["confusion_matrix"]), (
+        "on CUDA evaluate's confusion matrix differs from the CPU oracle's / 在 GPU 上 evaluate 的混淆矩阵与 CPU 上的参考结果不同")
+    assert math.isclose(float(result["loss"]), expected["loss"], rel_tol=1e-3), (
+        "on CUDA evaluate's loss differs from the CPU oracle's / 在 GPU 上 evaluate 的损失与 CPU 上的参考结果不同")
+    assert all(torch.equal(v, buffers_of(model)[k]) for k, v in before.items()), (
+        "on CUDA evaluate changed the BatchNorm buffers: call model.eval() "
+        "/ 在 GPU 上 evaluate 修改了 BatchNorm 的统计量：请调用 model.eval()")
+    assert model.training, "on CUDA evaluate did not restore train mode / 在 GPU 上 evaluate 之后没有恢复训练模式"
 
     scenario = Scenario(seed=0, num_epochs=3)
     net, criterion, optimizer, scheduler, loaders = scenario.build()
@@ -37,13 +41,17 @@ def test_gpu_evaluate_train_and_load(eval_loop, tmp_path):
     optimizer = torch.optim.SGD(net.parameters(), lr=scenario.lr, momentum=0.9)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=scenario.gamma)
     trained, history = eval_loop.train_model(net, criterion, optimizer, scheduler, loaders, 3, cuda)
-    assert len(history) == 3
+    assert len(history) == 3, (
+        "on CUDA train_model must return one history entry per epoch (3) "
+        "/ 在 GPU 上 train_model 应为每个 epoch 返回一条历史记录（共 3 条）")
     check = eval_loop.evaluate(trained, loaders["val"], cuda)
-    assert math.isclose(check["accuracy"], max(float(h["val_acc"]) for h in history), abs_tol=1e-6), \
-        "the returned model does not have the best validation accuracy of the history"
+    assert math.isclose(check["accuracy"], max(float(h["val_acc"]) for h in history), abs_tol=1e-6), (
+        "the returned model does not have the best validation accuracy of the history "
+        "/ 返回的模型没有历史记录中最高的验证准确率")
 
     path = tmp_path / "cpu.pth"
     torch.save(bn_dropout_model(1).state_dict(), path)
     loaded = eval_loop.load_for_eval(path, bn_dropout_model(2), cuda)
-    assert all(p.device.type == "cuda" for p in loaded.parameters()), "load_for_eval must return the model on the GPU"
-    assert not loaded.training
+    assert all(p.device.type == "cuda" for p in loaded.parameters()), (
+        "load_for_eval must return the model on the GPU / load_for_eval 应返回位于 GPU 上的模型")
+    assert not loaded.training, "load_for_eval must return the model in eval mode / load_for_eval 应返回 eval 模式的模型"

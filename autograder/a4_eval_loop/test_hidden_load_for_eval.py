@@ -75,7 +75,8 @@ def test_load_for_eval_maps_gpu_checkpoint(eval_loop, tmp_path):
     except RuntimeError as exc:
         pytest.fail(f"loading a checkpoint saved on a GPU failed: {str(exc).splitlines()[0]} -- pass "
                     f"map_location=device to torch.load / 请给 torch.load 传入 map_location")
-    assert isinstance(loaded, nn.Module), "load_for_eval must return the model"
+    assert isinstance(loaded, nn.Module), (
+        "load_for_eval must return the model / load_for_eval 应返回模型")
     got = loaded.state_dict()
     for name, value in state.items():
         assert torch.equal(got[name].cpu(), value), f"{name} was not loaded from the checkpoint / 权重未从检查点加载"
@@ -90,11 +91,13 @@ def test_load_for_eval_returns_eval_model_on_device(eval_loop, tmp_path):
     model = RecordingNet(4).train()
     parameters_before = [id(p) for p in model.parameters()]
     loaded = eval_loop.load_for_eval(str(path), model, CPU)
-    assert isinstance(loaded, nn.Module), "load_for_eval must return the model"
+    assert isinstance(loaded, nn.Module), (
+        "load_for_eval must return the model / load_for_eval 应返回模型")
     training = [name or "the model" for name, m in loaded.named_modules() if m.training]
     assert not training, (f"{', '.join(training)} still in train mode: call model.eval() before returning "
                           f"(Dropout and BatchNorm behave differently in eval mode) / 返回前调用 model.eval()")
-    assert all(p.device == CPU for p in loaded.parameters())
+    assert all(p.device == CPU for p in loaded.parameters()), (
+        "load_for_eval must return the model on the given device (CPU) / load_for_eval 应返回位于指定设备（CPU）上的模型")
     recorded = loaded.moved_to if isinstance(loaded, RecordingNet) else model.moved_to
     replaced = [id(p) for p in loaded.parameters()] != parameters_before  # load_state_dict(assign=True)
     assert CPU in recorded or replaced, ("the model was never moved to `device`: call model.to(device) "

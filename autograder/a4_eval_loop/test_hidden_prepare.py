@@ -26,14 +26,17 @@ def fresh(tmp_path, name="tiny-imagenet-200", **sizes):
 def check_part(root, expected, part, what):
     got = snapshot(root)
     problem = describe_difference(got, expected, part)
-    assert not problem, f"{what}: {problem}"
+    assert not problem, (
+        f"{what}: {problem} (the prepared tree differs from the expected layout / 目录整理结果与预期不符)")
 
 
 def check_prepared(root, expected, context):
     leftovers = leftover_dirs(root)
     check_part(root, expected, "train/", f"{context}, train/")
     check_part(root, expected, "val/", f"{context}, val/")
-    assert not leftovers, f"{context}: the emptied folders {leftovers} must be removed (ImageFolder would see them)"
+    assert not leftovers, (
+        f"{context}: the emptied folders {leftovers} must be removed (ImageFolder would see them)"
+        f" / {context}：清空后的文件夹 {leftovers} 应删除（否则 ImageFolder 会把它们当作类别）")
     check_part(root, expected, "", context)
 
 

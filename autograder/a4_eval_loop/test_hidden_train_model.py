@@ -23,14 +23,17 @@ KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc")
 def run(eval_loop, scenario, device=CPU, tracked=None):
     model, criterion, optimizer, scheduler, loaders = scenario.build(tracked)
     result = eval_loop.train_model(model, criterion, optimizer, scheduler, loaders, scenario.num_epochs, device)
-    assert isinstance(result, tuple) and len(result) == 2, "train_model must return a tuple (model, history)"
+    assert isinstance(result, tuple) and len(result) == 2, (
+        "train_model must return a tuple (model, history) / train_model 应返回元组 (model, history)")
     return result, optimizer, scheduler
 
 
 def best_epoch(history):
     accs = [h["val_acc"] for h in history]
     best = max(range(len(accs)), key=accs.__getitem__)
-    assert accs.count(accs[best]) == 1 and best != len(accs) - 1  # the scenario has a unique, early peak
+    assert accs.count(accs[best]) == 1 and best != len(accs) - 1, (
+        "test scenario broken: no unique early best epoch (grader problem) "
+        "/ 测试场景有误：没有唯一且靠前的最佳 epoch（评分端问题）")  # the scenario has a unique, early peak
     return best + 1
 
 
@@ -83,13 +86,16 @@ def test_train_model_history(eval_loop):
     _, expected = scenario.oracle()
     assert isinstance(history, list) and len(history) == scenario.num_epochs, (
         f"history must be a list with one dict per epoch ({scenario.num_epochs}), got "
-        f"{len(history) if hasattr(history, '__len__') else type(history).__name__}")
+        f"{len(history) if hasattr(history, '__len__') else type(history).__name__}"
+        f" / history 应为列表，每个 epoch 一个字典（共 {scenario.num_epochs} 个）")
     for i, entry in enumerate(history):
         missing = set(KEYS) - set(entry)
-        assert not missing, f"history[{i}] lacks the key(s) {sorted(missing)}"
+        assert not missing, (
+            f"history[{i}] lacks the key(s) {sorted(missing)} / history[{i}] 缺少键 {sorted(missing)}")
     epochs = [int(h["epoch"]) for h in history]
     assert epochs in (list(range(scenario.num_epochs)), list(range(1, scenario.num_epochs + 1))), (
-        f"history epochs are {epochs}; number them 1, 2, 3, ... (or 0, 1, 2, ...)")
+        f"history epochs are {epochs}; number them 1, 2, 3, ... (or 0, 1, 2, ...)"
+        " / history 中的 epoch 编号应为 1, 2, 3, ...（或 0, 1, 2, ...）")
     for i, (entry, want) in enumerate(zip(history, expected), start=1):
         for key in ("val_acc", "val_loss"):
             assert math.isclose(float(entry[key]), want[key], rel_tol=1e-4, abs_tol=1e-6), (
@@ -112,7 +118,10 @@ def test_train_model_steps_scheduler_once_per_epoch(eval_loop):
         f"the scheduler was stepped {steps} times in {scenario.num_epochs} epochs: call scheduler.step() once per "
         f"epoch, not per batch / 每个 epoch 调用一次 scheduler.step()")
     lr = optimizer.param_groups[0]["lr"]
-    assert math.isclose(lr, scenario.lr * scenario.gamma ** scenario.num_epochs, rel_tol=1e-9)
+    assert math.isclose(lr, scenario.lr * scenario.gamma ** scenario.num_epochs, rel_tol=1e-9), (
+        f"the learning rate after {scenario.num_epochs} epochs is {lr}, expected "
+        f"{scenario.lr * scenario.gamma ** scenario.num_epochs}: step the scheduler once per epoch "
+        "/ 每个 epoch 调用一次 scheduler.step()")
 
 
 @pytest.mark.points(3)

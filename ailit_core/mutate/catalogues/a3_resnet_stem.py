@@ -69,6 +69,14 @@ MUTANTS = [
     Mutant("gray_on_default_device",
            ((GRAY_NEW, GRAY_NEW.replace(",\n                     device=conv.weight.device, dtype=conv.weight.dtype)", ")")),),
            kills=("test_grayscale_conv1_is_an_independent_copy",), why="copy made on the CPU in float32"),
+    Mutant("gray_weight_data_assigned",
+           ((GRAY_NEW + "\n    with torch.no_grad():\n        gray.weight.copy_(conv.weight.sum(dim=1, keepdim=True))\n"
+                        "        if conv.bias is not None:\n            gray.bias.copy_(conv.bias)\n",
+             GRAY_NEW.replace(",\n                     device=conv.weight.device, dtype=conv.weight.dtype)", ")")
+             + "\n    gray.weight.data = conv.weight.data.sum(dim=1, keepdim=True)\n"
+               "    if conv.bias is not None:\n        gray.bias.data = conv.bias.data.clone()\n"),),
+           kills=(), why="correct: assigning weight.data moves the copy to the original's device and dtype "
+                         "(a probe on the meta device failed it)"),
     Mutant("gray_modifies_original",
            (("    return gray\n", "    conv.in_channels = 1\n    conv.weight = gray.weight\n    return gray\n"),),
            kills=("test_grayscale_conv1_is_an_independent_copy",), why="patched the original conv in place"),
@@ -80,6 +88,8 @@ MUTANTS = [
            why="other normalisation than the specified one"),
     Mutant("mnist_rotation_30", ((MNIST_TF, MNIST_TF.replace("RandomRotation(10)", "RandomRotation(30)")),),
            kills=("test_mnist_train_transform_rotates_up_to_10_degrees",), why="rotation range too wide"),
+    Mutant("mnist_rotation_one_sided", ((MNIST_TF, MNIST_TF.replace("RandomRotation(10)", "RandomRotation((0, 10))")),),
+           kills=("test_mnist_train_transform_rotates_up_to_10_degrees",), why="rotates one way only: angles in [0, 10]"),
     Mutant("mnist_no_augmentation", ((MNIST_TF, "augment = []"),),
            kills=("test_mnist_train_transform_rotates_up_to_10_degrees",), why="no augmentation in training"),
     Mutant("cifar_augment_in_test", ((CIFAR_TF, "augment = [transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip()]"),),

@@ -44,6 +44,28 @@ MUTANTS = [
            (("cells = labels.long().cpu() * num_classes + predictions.cpu()",
              "cells = predictions.cpu() * num_classes + labels.long().cpu()"),),
            kills=("test_evaluate_confusion_matrix", "test_evaluate_per_class_accuracy"), why="rows = predicted class"),
+    Mutant("confusion_sklearn_without_labels",
+           (("    total_loss, num_samples, confusion = 0.0, 0, None\n",
+             "    total_loss, num_samples, confusion = 0.0, 0, None\n    seen_labels, seen_predictions = [], []\n"),
+            ("                confusion += torch.bincount(cells, minlength=num_classes ** 2).view(num_classes, num_classes)\n",
+             "                seen_labels += labels.cpu().tolist()\n                seen_predictions += predictions.cpu().tolist()\n"),
+            ("    correct = confusion.diag().double()",
+             "    from sklearn.metrics import confusion_matrix\n"
+             "    confusion = torch.as_tensor(confusion_matrix(seen_labels, seen_predictions), dtype=torch.int64)\n"
+             "    correct = confusion.diag().double()")),
+           kills=("test_evaluate_confusion_matrix",),
+           why="scikit-learn without labels=: a class that is neither a label nor a prediction loses its row"),
+    Mutant("confusion_sklearn_with_labels",
+           (("    total_loss, num_samples, confusion = 0.0, 0, None\n",
+             "    total_loss, num_samples, confusion = 0.0, 0, None\n    seen_labels, seen_predictions = [], []\n"),
+            ("                confusion += torch.bincount(cells, minlength=num_classes ** 2).view(num_classes, num_classes)\n",
+             "                seen_labels += labels.cpu().tolist()\n                seen_predictions += predictions.cpu().tolist()\n"),
+            ("    correct = confusion.diag().double()",
+             "    from sklearn.metrics import confusion_matrix\n"
+             "    confusion = torch.as_tensor(confusion_matrix(seen_labels, seen_predictions, labels=list(range(num_classes))),\n"
+             "                                dtype=torch.int64)\n"
+             "    correct = confusion.diag().double()")),
+           kills=(), why="correct: scikit-learn's confusion_matrix with labels=range(C)"),
     Mutant("confusion_float", (("dtype=torch.int64)", "dtype=torch.float32)"),),
            kills=("test_evaluate_confusion_matrix",), why="float counts"),
     Mutant("num_classes_hard_coded",
