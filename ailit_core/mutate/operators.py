@@ -199,9 +199,15 @@ def _is_text(node) -> bool:
     return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
+def _squared(node, parent) -> bool:
+    """``(a - b) ** 2`` (or another even power): swapping ``a`` and ``b`` cannot change it."""
+    return isinstance(node.op, ast.Sub) and isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow) \
+        and parent.left is node and _int_value(parent.right) is not None and _int_value(parent.right) % 2 == 0
+
+
 def op_swap_operands(src, node, parent):
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Div, ast.MatMult, ast.FloorDiv)) \
-            and not _is_text(node):
+            and not _is_text(node) and not _squared(node, parent):
         left, right = src.segment(node.left), src.segment(node.right)
         if left != right:
             (ls, le), (rs, re_) = src.span(node.left), src.span(node.right)
@@ -404,7 +410,10 @@ QUIET_CALLS = {"print", "warn", "debug", "info", "warning", "write", "set_descri
 
 
 def _is_quiet(node) -> bool:
-    """Code whose only effect is a message: mutating it changes what is printed, not what is computed."""
+    """Code whose only effect is a message: mutating it changes what is printed, not what is computed
+    (an ``if`` that only decides whether to print included)."""
+    if isinstance(node, ast.If) and not node.orelse:
+        return all(isinstance(s, ast.Expr) and _is_quiet(s.value) for s in node.body)
     return isinstance(node, (ast.JoinedStr, ast.Raise, ast.Assert)) or (
         isinstance(node, ast.Call) and _call_name(node) in QUIET_CALLS)
 
