@@ -216,8 +216,9 @@ def model_dir(announce=None) -> Path:
     ``announce(message)`` is called before a build starts (e.g. to print past pytest's capture), so
     that a first run does not sit silent for a minute.
 
-    The folder is not keyed by the transformers version: one built with 5.2 loads on the latest
-    release (checked: same token ids, same logits), and the files are the plain Hugging Face format.
+    The folder is not keyed by the transformers version: builds with 5.2.0 and 5.24.0 are byte for
+    byte the same (tokenizer.json, model.safetensors), and either loads on the other (same token
+    ids, same logits).
     """
     target = fixtures_root() / FIXTURE_NAME
     if target.is_dir():

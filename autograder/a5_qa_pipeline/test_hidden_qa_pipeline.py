@@ -44,6 +44,10 @@ def _first_failures(failures, total):
     return f"{len(failures)} of {total} questions wrong, e.g. / {total} 个问题中有 {len(failures)} 个答错，例如：\n{shown}"
 
 
+def _cases_wrong(failures):
+    return f"{len(failures)} case(s) wrong, e.g. / {len(failures)} 个用例出错，例如：\n" + "\n".join(failures[:3])
+
+
 def _load_error(qa_pipeline, folder):
     """The message of the error load_qa raises for ``folder``, with the network blocked."""
     with no_network() as attempts:
@@ -267,7 +271,7 @@ def test_extract_answer_matches_pipeline(qa_pipeline, model, tokenizer, library_
                            f"库的 pipeline 答 {lib['answer']!r}，extract_answer 答 {got['answer']!r}")
         if problem:
             failures.append(f"{e.question} | {e.context[:40]}... {params or ''}: {problem}")
-    assert not failures, _first_failures(failures, len(examples))
+    assert not failures, f"extract_answer is wrong / extract_answer 出错: {_first_failures(failures, len(examples))}"
 
 
 @pytest.mark.points(9)
@@ -290,7 +294,7 @@ def test_extract_answer_only_context_tokens(qa_pipeline, tokenizer):
         problem = check_result(got, oracle)
         if problem:
             failures.append(f"{question} | {context[:40]}: {problem}")
-    assert not failures, "\n".join(failures[:3])
+    assert not failures, f"extract_answer is wrong / extract_answer 出错: {_cases_wrong(failures)}"
 
 
 OFFSET_CASES = [
@@ -315,7 +319,7 @@ def test_extract_answer_maps_offsets_exactly(qa_pipeline, tokenizer, case):
     assert (oracle.start, oracle.end) == (start, start + len(expected)), (
         "the scripted model points elsewhere (a test bug) / 脚本模型设定有误（测试本身的问题）")
     problem = check_result(got, oracle)
-    assert problem is None, f"{context!r}: {problem}"
+    assert problem is None, f"context {context!r} (上下文): {problem}"
 
 
 def _long_context(n_fillers, tail):
@@ -355,7 +359,7 @@ def test_extract_answer_long_context_windows(qa_pipeline, model, tokenizer):
         problem = check_result(got, oracle)
         if problem:
             failures.append(f"fixture model, {oracle.num_windows} windows / 小模型，{oracle.num_windows} 个窗口: {problem}")
-    assert not failures, "\n".join(failures[:3])
+    assert not failures, f"extract_answer is wrong / extract_answer 出错: {_cases_wrong(failures)}"
 
 
 @pytest.mark.points(4)
