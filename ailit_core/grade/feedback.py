@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import html
 
-from ailit_core.grade.results import DESCRIPTIONS, SubmissionResult
+from ailit_core.grade.results import DESCRIPTIONS, RAN_STATUSES, STATUS_GRADER_ERROR, SubmissionResult
+
+NOTHING_RAN = ("No test ran: the submission could not be graded as it is (see above). Fix that and submit again. "
+               "/ 未运行任何测试：提交无法按原样评分（见上文），请修正后重新提交。")
 
 
 def _fmt(points: float) -> str:
@@ -15,6 +18,12 @@ def _fmt(points: float) -> str:
 def _status_line(result: SubmissionResult) -> str:
     en, zh = DESCRIPTIONS.get(result.status, (result.status, result.status))
     return f"`{result.status}` — {en} / {zh}"
+
+
+def _never_ran(result: SubmissionResult) -> bool:
+    """Found before anything ran (no module, stub, archive...): one line, not a lost-test list."""
+    return (result.status not in RAN_STATUSES and result.status != STATUS_GRADER_ERROR
+            and all(t["outcome"] == "not run" for t in result.tests))
 
 
 def _lost(result: SubmissionResult) -> list[dict]:
@@ -57,7 +66,11 @@ def render_markdown(result: SubmissionResult, assignment_title: str, override=No
     if result.message:
         lines += ["## What happened / 运行情况", "", "```", result.message.strip(), "```", ""]
     lost, passed = _lost(result), _passed(result)
-    if lost:
+    if lost and _never_ran(result):
+        lines += ["## Tests / 测试", "", NOTHING_RAN, ""]
+        lines += [f"- {t['name']} (0 / {_fmt(t['points'])})" for t in lost]
+        lines.append("")
+    elif lost:
         lines += ["## Points lost / 失分项", ""]
         for t in lost:
             lines.append(f"### ✗ {t['name']} (0 / {_fmt(t['points'])})")
@@ -109,7 +122,11 @@ def render_html(result: SubmissionResult, assignment_title: str, override=None) 
     if result.message:
         parts += ["<h2>What happened / 运行情况</h2>", f"<pre>{e(result.message.strip())}</pre>"]
     lost, passed = _lost(result), _passed(result)
-    if lost:
+    if lost and _never_ran(result):
+        parts.append(f"<h2>Tests / 测试</h2><p>{e(NOTHING_RAN)}</p><ul>")
+        parts += [f"<li>{e(t['name'])} (0 / {_fmt(t['points'])})</li>" for t in lost]
+        parts.append("</ul>")
+    elif lost:
         parts.append("<h2>Points lost / 失分项</h2>")
         for t in lost:
             parts.append(f"<div class=\"test lost\"><span class=\"pts\">0 / {_fmt(t['points'])}</span>"

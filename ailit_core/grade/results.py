@@ -51,7 +51,7 @@ DESCRIPTIONS = {
     STATUS_GRADER_ERROR: ("grader problem; grade again", "评分端故障，请重新评分"),
     STATUS_MISSING: ("module file missing", "缺少模块文件"),
     STATUS_EMPTY: ("empty submission", "空提交"),
-    STATUS_BAD_ZIP: ("unreadable zip", "压缩包无法读取"),
+    STATUS_BAD_ZIP: ("the archive cannot be read", "压缩包无法读取"),
     STATUS_TOO_LARGE: ("file too large", "文件过大"),
     STATUS_ENCODING: ("not readable as text", "无法按文本解码"),
     STATUS_DUPLICATE: ("more than one submission for this student", "同一学生有多份提交"),

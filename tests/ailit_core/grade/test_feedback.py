@@ -47,3 +47,13 @@ def test_override_and_submission_time_are_shown():
     assert "27 / 30" in md and "regrade request" in md and "助教" in md and "2026-11-30T10:00:00" in md
     page = feedback.render_html(r, "a1", override=Override(27, "<b>"))
     assert "27 / 30" in page and "&lt;b&gt;" in page
+
+
+def test_a_submission_that_never_ran_says_so_once():
+    r = result(status="missing_module", outcomes=("not run",) * 3, message="no xor_net.py / 没有")
+    md = feedback.render_markdown(r, "a1")
+    assert "No test ran" in md and "未运行任何测试" in md and "Points lost" not in md
+    assert md.count("did not run") == 0 and "- test_2 (0 / 10)" in md
+    assert "No test ran" in feedback.render_html(r, "a1")
+    crashed = result(status="crashed", outcomes=("passed", "not run"))  # ran, then stopped: each test explained
+    assert "did not run" in feedback.render_markdown(crashed, "a1")
