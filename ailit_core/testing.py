@@ -31,7 +31,7 @@ def _import_file(module_name: str, path: Path) -> ModuleType:
         return cached
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
-        raise ImplementationNotFound(f"cannot import {path}")
+        raise ImplementationNotFound(f"cannot import {path} / 无法导入 {path}")
     module = importlib.util.module_from_spec(spec)
     # Registered before exec so pickling, dataclasses and `import <module>` inside it all work.
     sys.modules[module_name] = module
@@ -55,7 +55,7 @@ def implementation(module_name: str, *, beside: str | os.PathLike | None = None)
         if path.is_dir():
             path = path / f"{module_name}.py"
         if not path.is_file():
-            raise ImplementationNotFound(f"{ENV_VAR}={explicit!r}: no file {path}")
+            raise ImplementationNotFound(f"{ENV_VAR}={explicit!r}: no file {path} / 找不到文件 {path}")
         return _import_file(module_name, path)
 
     if beside is None:

@@ -33,8 +33,9 @@ def test_environment_variable_wins(tmp_path, monkeypatch):
 
 def test_missing_module_message_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.delenv(testing.ENV_VAR, raising=False)
-    with pytest.raises(testing.ImplementationNotFound, match="demo_mod.py"):
+    with pytest.raises(testing.ImplementationNotFound, match="demo_mod.py") as missing:
         testing.implementation("demo_mod", beside=tmp_path / "test_demo.py")
+    assert "找不到" in str(missing.value), "bilingual / 双语"
     monkeypatch.setenv(testing.ENV_VAR, str(tmp_path / "nope.py"))
     with pytest.raises(testing.ImplementationNotFound, match="nope.py"):
         testing.implementation("demo_mod")
