@@ -53,6 +53,20 @@ def suffix_of(name: str) -> str:
     return ""
 
 
+def display_name(name: str) -> str:
+    """A file name as text: names a Windows zip tool wrote in GBK and unzip restored byte for byte
+    are not UTF-8, so Python holds them with surrogates, which no file or CSV can store."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gbk")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
 def _iso(timestamp: float | None) -> str:
     if not timestamp:
         return ""
@@ -67,12 +81,12 @@ def _ignored(parts: list[str]) -> bool:
 
 
 def _unreadable(path: Path, exc: OSError) -> SubmissionProblem:
-    who = _account()
+    who, name, why = _account(), display_name(path.name), exc.strerror or exc
     return SubmissionProblem(
         STATUS_UNREADABLE,
-        f"cannot read {path.name} ({exc.strerror or exc}); the grader runs as {who}: make the file readable "
-        f"(chmod -R a+rX) or ask the student to upload it again / 无法读取 {path.name}（{exc.strerror or exc}），"
-        f"评分账户 {who} 没有读取权限：请修改权限（chmod -R a+rX）或请学生重新上传")
+        f"cannot read {name} ({why}); the grader runs as {who}: make the file readable (chmod -R a+rX) or ask "
+        f"the student to upload it again / 无法读取 {name}（{why}），评分账户 {who} 没有读取权限：请修改权限"
+        f"（chmod -R a+rX）或请学生重新上传")
 
 
 def _account() -> str:
@@ -125,8 +139,12 @@ class Source:
     def _read(self, member: Member, at_most: int) -> bytes:
         raise NotImplementedError
 
+    @property
+    def name(self) -> str:
+        return display_name(self.path.name)
+
     def where(self) -> str:
-        return f"{self.label} {self.path.name}"
+        return f"{self.label} {self.name}"
 
 
 class FolderSource(Source):
@@ -138,7 +156,7 @@ class FolderSource(Source):
         self.truncated = False
 
     def where(self) -> str:
-        return f"folder {self.path.name}/"
+        return f"folder {self.name}/"
 
     def members(self) -> list[Member]:
         """Breadth first (so the shallowest module is listed even in a huge tree), links not followed."""
@@ -151,12 +169,13 @@ class FolderSource(Source):
             except OSError as exc:
                 if current == self.path:
                     raise _unreadable(self.path, exc) from None
-                found.append(Member(Path(current).relative_to(self.path).as_posix() + "/", 0, "unreadable"))
+                found.append(Member(display_name(Path(current).relative_to(self.path).as_posix()) + "/", 0,
+                                    "unreadable"))
                 continue
             for entry in entries:
                 if entry.name in IGNORED_NAMES or entry.name.startswith("._"):
                     continue
-                rel = Path(entry.path).relative_to(self.path).as_posix()
+                rel = display_name(Path(entry.path).relative_to(self.path).as_posix())
                 try:
                     if entry.is_symlink():
                         found.append(Member(rel, 0, "link", ref=Path(entry.path)))
@@ -267,7 +286,7 @@ class TarSource(Source):
                 if self.archive.offset > MAX_TAR_SCAN_BYTES or len(found) > MAX_MEMBERS:
                     biggest = sorted(found, key=lambda m: -m.size)[:3]
                     raise SubmissionProblem(STATUS_TOO_LARGE, _too_big(self.path, biggest))
-                parts = [p for p in info.name.replace("\\", "/").split("/") if p and p != "."]
+                parts = [p for p in display_name(info.name).replace("\\", "/").split("/") if p and p != "."]
                 if info.isdir() or not parts or _ignored(parts):
                     continue
                 unsafe = ".." in parts or info.name.startswith("/")
@@ -401,25 +420,29 @@ def open_nested(source: Source, member: Member) -> Source:
 
 
 def _bad_archive(path: Path, exc: BaseException) -> SubmissionProblem:
-    return SubmissionProblem(STATUS_BAD_ZIP, f"cannot read {path.name} as an archive ({type(exc).__name__}: {exc}); "
-                                             f"upload it again, or upload a .zip / 压缩包 {path.name} 损坏或无法读取，"
+    name = display_name(path.name)
+    return SubmissionProblem(STATUS_BAD_ZIP, f"cannot read {name} as an archive ({type(exc).__name__}: {exc}); "
+                                             f"upload it again, or upload a .zip / 压缩包 {name} 损坏或无法读取，"
                                              f"请重新上传（建议使用 .zip）")
 
 
 def _password(path: Path) -> SubmissionProblem:
-    return SubmissionProblem(STATUS_BAD_ZIP, f"{path.name} is password-protected; upload it without a password "
-                                             f"/ 压缩包 {path.name} 设有密码，请上传无密码的压缩包")
+    name = display_name(path.name)
+    return SubmissionProblem(STATUS_BAD_ZIP, f"{name} is password-protected; upload it without a password "
+                                             f"/ 压缩包 {name} 设有密码，请上传无密码的压缩包")
 
 
 def _no_reader(path: Path, what: str, how: str) -> SubmissionProblem:
+    name = display_name(path.name)
     return SubmissionProblem(
         STATUS_UNSUPPORTED,
-        f"{path.name} needs {what} to be read, which this grading machine lacks. TA: {how}, then grade again; "
-        f"or extract it into a folder named after the student / 读取 {path.name} 需要 {what}，评分机器上未安装。"
+        f"{name} needs {what} to be read, which this grading machine lacks. TA: {how}, then grade again; "
+        f"or extract it into a folder named after the student / 读取 {name} 需要 {what}，评分机器上未安装。"
         f"助教：请安装（{how}）后重新评分，或将其解压为以学生命名的文件夹")
 
 
 def _too_big(path: Path, biggest: list[Member]) -> str:
+    name = display_name(path.name)
     named = ", ".join(f"{m.name} ({m.size / 1024 ** 2:.0f} MB)" for m in biggest)
-    return (f"{path.name} is too large to search for the module (largest: {named}); upload only the module "
-            f"/ {path.name} 过大（最大的文件：{named}），请只上传模块文件")
+    return (f"{name} is too large to search for the module (largest: {named}); upload only the module "
+            f"/ {name} 过大（最大的文件：{named}），请只上传模块文件")

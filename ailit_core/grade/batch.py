@@ -73,7 +73,7 @@ def describe(result: SubmissionResult, submission: Submission) -> None:
     """Where the submission came from, when it was made, and what was ignored or converted."""
     base = base_message(result)
     result.notes = list(submission.notes)
-    result.source = submission.path.name
+    result.source = submission.name
     result.ignored = submission.ignored_notes()
     result.submitted_at = submission.submitted_at
     lines = [base] + list(submission.notes)
@@ -176,7 +176,7 @@ def grade_batch(*, submissions_dir: Path, assignment_id: str, out: Path, profile
     try:
         for student, subs in by_student.items():
             if len(subs) > 1:
-                names = ", ".join(s.path.name + ("/" if s.path.is_dir() else "") for s in subs)
+                names = ", ".join(s.name + ("/" if s.path.is_dir() else "") for s in subs)
                 deferred.append((None, student, STATUS_DUPLICATE,
                                  f"{len(subs)} submissions for {student}: {names}; keep one and grade again "
                                  f"/ {student} 有 {len(subs)} 份提交（{names}），请只保留一份后重新评分", ""))
@@ -188,11 +188,11 @@ def grade_batch(*, submissions_dir: Path, assignment_id: str, out: Path, profile
                 deferred.append((sub, student, problem.status, problem.message, ""))
                 continue
             except OSError as exc:
-                deferred.append((sub, student, STATUS_UNREADABLE, f"cannot read {sub.path.name}: {exc} / 无法读取", ""))
+                deferred.append((sub, student, STATUS_UNREADABLE, f"cannot read {sub.name}: {exc} / 无法读取", ""))
                 continue
             except Exception as exc:  # noqa: BLE001 - our bug, not the student's: their row says grade again
                 deferred.append((sub, student, STATUS_GRADER_ERROR,
-                                 f"the grader failed reading {sub.path.name} ({type(exc).__name__}: {exc}); "
+                                 f"the grader failed reading {sub.name} ({type(exc).__name__}: {exc}); "
                                  f"grade again or report it / 评分程序读取该提交时出错，请重新评分", ""))
                 continue
             sha = sha256_of(data)

@@ -70,6 +70,11 @@ class Submission:
     module_path: str = ""
 
     @property
+    def name(self) -> str:
+        """The entry's name as text (see ``archives.display_name``)."""
+        return archives.display_name(self.path.name)
+
+    @property
     def kind(self) -> str:
         if self.path.is_dir():
             return "folder"
@@ -85,11 +90,11 @@ class Submission:
         SubmissionProblem with a clear status and message."""
         self.ignored, self.notes, self.submitted_at, self.module_path = [], [], "", ""
         self._read_cache: dict[str, bytes] = {}
-        self.ignored += [f"{p.name} (not a submission format / 非提交格式)" for p in self.extra]
+        self.ignored += [f"{archives.display_name(p.name)} (not a submission format / 非提交格式)" for p in self.extra]
         if self.path.is_symlink() and not self.path.exists():
-            raise SubmissionProblem(STATUS_UNREADABLE, f"{self.path.name} is a link to something that does not exist "
+            raise SubmissionProblem(STATUS_UNREADABLE, f"{self.name} is a link to something that does not exist "
                                                        f"({_link_target(self.path)}); put the student's file or folder "
-                                                       f"itself here / {self.path.name} 是指向不存在位置的链接，"
+                                                       f"itself here / {self.name} 是指向不存在位置的链接，"
                                                        f"请放入学生提交的文件或文件夹本身")
         kind = self.kind
         if kind == "folder":
@@ -103,14 +108,14 @@ class Submission:
             source = archives.FolderSource(self.path.parent, 1)
             if kind == "notebook":
                 return self._from_notebook(source, member)
-            if member.name != self.module_filename and _stem(self.path.name) != self.student:
-                raise self._missing(self.path.name)
-            self.submitted_at, self.module_path = member.mtime, self.path.name
+            if member.name != self.module_filename and _stem(self.name) != self.student:
+                raise self._missing(self.name)
+            self.submitted_at, self.module_path = member.mtime, self.name
             return source.read(member, MAX_MODULE_BYTES)
         raise SubmissionProblem(
             STATUS_UNSUPPORTED,
-            f"{self.path.name}: this file type is not graded; upload a folder, a .zip/.tar.gz/.7z/.rar, "
-            f"{self.module_filename} or a .ipynb notebook / {self.path.name}：不支持此文件格式，请提交文件夹、"
+            f"{self.name}: this file type is not graded; upload a folder, a .zip/.tar.gz/.7z/.rar, "
+            f"{self.module_filename} or a .ipynb notebook / {self.name}：不支持此文件格式，请提交文件夹、"
             f"压缩包（.zip/.tar.gz/.7z/.rar）、{self.module_filename} 或 .ipynb 笔记本")
 
     def load(self) -> bytes:
@@ -130,7 +135,7 @@ class Submission:
             info = self.path.stat()
         except OSError as exc:
             raise archives._unreadable(self.path, exc) from None
-        return Member(self.path.name, info.st_size, "file", archives._iso(info.st_mtime), self.path)
+        return Member(self.name, info.st_size, "file", archives._iso(info.st_mtime), self.path)
 
     def _missing(self, where: str, contents: list[str] | None = None, hint: str = "") -> SubmissionProblem:
         seen = ""
@@ -349,7 +354,7 @@ def _stem(name: str) -> str:
 
 
 def student_name(path: Path, module_filename: str = "") -> str:
-    return path.name if path.is_dir() else _stem(path.name)
+    return archives.display_name(path.name if path.is_dir() else _stem(path.name))
 
 
 def _is_gradebook(entry: Path, out: Path | None) -> bool:
@@ -406,7 +411,7 @@ def skipped_entries(folder: Path, out: Path | None = None) -> list[str]:
     for entry in sorted(Path(folder).iterdir()):
         why = _skipped(entry, out)
         if why is not None and entry.name not in (".", ".."):
-            listed.append(f"{entry.name}{'/' if entry.is_dir() else ''} — {why}")
+            listed.append(f"{archives.display_name(entry.name)}{'/' if entry.is_dir() else ''} — {why}")
     return listed
 
 

@@ -375,3 +375,19 @@ def test_an_archive_inside_the_submission_is_opened_once(tmp_path):
         z.writestr("again.zip", (tmp_path / "bo.zip").read_bytes())
     (tmp_path / "cy.zip").write_bytes(deeper.getvalue())
     assert problem(tmp_path / "cy.zip").status == "missing_module"  # one level only
+
+
+def test_names_that_are_not_utf8_on_disk_become_text(tmp_path):
+    import os
+
+    folder = os.path.join(os.fsencode(tmp_path), "张三".encode("gbk"))  # unzip restores GBK bytes as they are
+    os.mkdir(folder)
+    with open(os.path.join(folder, MODULE.encode()), "w") as fh:
+        fh.write("x = 1\n")
+    with open(os.path.join(folder, "说明.txt".encode("gbk")), "w") as fh:
+        fh.write("x")
+    found = discover(tmp_path, MODULE)
+    assert [s.student for s in found] == ["张三"]
+    s, data = load(found[0].path)
+    assert data == b"x = 1\n" and s.ignored == ["说明.txt"]
+    "".join(s.ignored + [s.name]).encode("utf-8")  # storable in every gradebook file
