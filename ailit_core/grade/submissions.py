@@ -243,7 +243,7 @@ class Submission:
             if not isinstance(parsed, dict):
                 raise ValueError("not a notebook object")
             text = notebook.module_source(notebook.notebook_cells(parsed))
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             line = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
             raise SubmissionProblem(STATUS_SYNTAX, f"{member.name} is not a readable Jupyter notebook{line}: {exc}; "
                                                    f"save it again in Jupyter, or upload {self.module_filename} / "
@@ -295,7 +295,7 @@ def _compiles(data: bytes, filename: str) -> bool:
     try:
         source, _ = decoding.decode(data, filename)
         compile(source, filename, "exec", dont_inherit=True)
-    except (SubmissionProblem, SyntaxError, ValueError):
+    except (SubmissionProblem, SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 

@@ -391,3 +391,14 @@ def test_names_that_are_not_utf8_on_disk_become_text(tmp_path):
     s, data = load(found[0].path)
     assert data == b"x = 1\n" and s.ignored == ["说明.txt"]
     "".join(s.ignored + [s.name]).encode("utf-8")  # storable in every gradebook file
+
+
+def test_hostile_notebooks_and_backup_copies_are_rows_not_crashes(tmp_path):
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    assert problem(tmp_path / "deep.ipynb").status == "syntax_error"
+    (tmp_path / "odd.ipynb").write_text('{"cells": [{"cell_type": "code", "source": 42}]}')
+    assert problem(tmp_path / "odd.ipynb").status == "syntax_error"
+    (tmp_path / "nest" / "old").mkdir(parents=True)
+    (tmp_path / "nest" / MODULE).write_text("x = " + "(" * 200_000 + ")" * 200_000 + "\n")
+    (tmp_path / "nest" / "old" / MODULE).write_text("x = 1\n")
+    assert problem(tmp_path / "nest").status == "ambiguous_module"  # the kept copy does not compile
