@@ -36,7 +36,7 @@ from ailit_core.grade import archives, decoding
 from ailit_core.grade.archives import IGNORED_NAMES, Member, suffix_of
 from ailit_core.grade.problems import SubmissionProblem
 from ailit_core.grade.results import (
-    STATUS_AMBIGUOUS, STATUS_EMPTY, STATUS_ENCODING, STATUS_MISSING, STATUS_SYNTAX, STATUS_TOO_LARGE,
+    STATUS_AMBIGUOUS, STATUS_EMPTY, STATUS_MISSING, STATUS_SYNTAX, STATUS_TOO_LARGE,
     STATUS_UNREADABLE, STATUS_UNSUPPORTED,
 )
 
