@@ -138,6 +138,11 @@ def render_summary(results: list[SubmissionResult], title: str, *, info: dict | 
             rate = f"{row['rate']:.0%}" if row["rate"] is not None else "—"
             lines.append(f"| {row['test']} | {row['points']:g} | {row['passed']} | {row['ran']} | {rate} | "
                          f"{_md(row['description'])[:160]} |")
+    troubled = [r for r in results if r.status != STATUS_GRADED]
+    if troubled:
+        lines += ["", "## Needs attention / 需要处理", "", "| student | status | what happened |", "|---|---|---|"]
+        lines += [f"| [{_md(r.student)}]({_link(r).replace(' ', '%20')}) | `{r.status}` | "
+                  f"{_md(_first_line(r.message))} |" for r in troubled]
     lines += ["", "## Students / 学生", "", "| student | score | max | status | tests passed | submitted | "
               "what happened |", "|---|---|---|---|---|---|---|"]
     for r in results:
@@ -241,6 +246,13 @@ def render_summary_html(results: list[SubmissionResult], title: str, *, info: di
                          f"<td>{row['ran']}</td><td data-sort=\"{rate if rate is not None else -1}\">"
                          f"{f'{rate:.0%}' if rate is not None else '—'}</td><td>{e(row['description'])}</td></tr>")
         parts.append("</tbody></table>")
+    troubled = [r for r in results if r.status != STATUS_GRADED]
+    if troubled:
+        parts.append("<h2>Needs attention / 需要处理</h2><table><tr><th>student</th><th>status</th>"
+                     "<th>what happened</th></tr>")
+        parts += [f"<tr><td><a href=\"{e(_link(r))}\">{e(r.student)}</a></td><td title=\"{e(_describe(r.status))}\">"
+                  f"{e(r.status)}</td><td>{e(_first_line(r.message))}</td></tr>" for r in troubled]
+        parts.append("</table>")
     parts.append("<h2>Students / 学生</h2><p>Click a column to sort. / 点击列标题排序。</p>"
                  "<table class=\"sortable\" id=\"students\"><thead><tr><th>student</th><th class=\"num\">score</th>"
                  "<th class=\"num\">max</th><th>status</th><th class=\"num\">tests passed</th><th>submitted</th>"

@@ -82,7 +82,8 @@ def test_summary_files(tmp_path):
     assert "| [c](students/c/feedback.html) | 0 | 30 | `unsupported_format`" in md
     assert (tmp_path / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     html = (tmp_path / "summary.html").read_text(encoding="utf-8")
-    assert html.count("/feedback.html\"") == 3 and 'class="sortable"' in html
+    assert html.count("/feedback.html\"") == 3 + 2 and 'class="sortable"' in html  # the table, and who needs attention
+    assert "## Needs attention" in md and "| [b](students/b/feedback.html) | `crashed` |" in md
 
 
 def test_pass_rates_count_only_submissions_whose_tests_ran():
