@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, default=None, help="file to write (default OUT/exports/FORMAT.csv)")
     export.add_argument("--column", default=None,
                         help="canvas: the assignment column's header, as Canvas names it, e.g. 'A1 XOR (123456)'")
+    export.add_argument("--roster", type=Path, default=None,
+                        help="CSV with an entry column (the names in SUBMISSIONS) and Canvas's ID / SIS User ID / SIS Login "
+                             "ID / Section (or first_name, last_name, email) to fill in")
 
     release = verbs.add_parser("release", help="generate student releases from solutions/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
@@ -141,7 +144,7 @@ def _dispatch(args) -> int:
         return _mutate(args)
     if args.verb == "export":
         from ailit_core.grade import export
-        print(f"wrote {export.main(out=args.out, fmt=args.fmt, dest=args.output, column=args.column)}")
+        print(f"wrote {export.main(out=args.out, fmt=args.fmt, dest=args.output, column=args.column, roster=args.roster)}")
         return 0
     if args.verb == "release":
         from ailit_core import release

@@ -12,6 +12,10 @@ submission times) and ``students/*/results.json`` (the points of every test).
   many), plus assignment, score, status, submission time — otter's ``final_grades.csv`` layout.
 - ``nbgrader``: the columns of ``nbgrader export`` (assignment, timestamp, student_id, raw_score,
   score, max_score...).
+
+``--roster FILE`` (a CSV with an ``entry`` column holding the entry names, plus any of Canvas's
+identity columns ``Student, ID, SIS User ID, SIS Login ID, Section`` or ``first_name, last_name,
+email``) fills those columns from the LMS's own roster instead of guessing them from the names.
 """
 
 from __future__ import annotations
@@ -62,15 +66,42 @@ def _csv(header: list[str], rows: list[list], *, bom: bool) -> str:
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
-def canvas(out: Path, *, column: str | None = None) -> str:
-    rows = _rows(out)
+def load_roster(path: Path | None) -> dict[str, dict[str, str]]:
+    """Entry name (column ``entry``, or ``student`` in lower case: Canvas's own ``Student`` is the
+    display name) -> the roster's row."""
+    if path is None:
+        return {}
+    try:
+        rows = read_csv(Path(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"cannot read the roster {path}: {exc} / 无法读取名单 {path}") from None
+    roster = {}
+    for row in rows:
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        entry = row.get("entry") or row.get("student")
+        if entry:
+            roster[entry] = row
+    if rows and not roster:
+        raise ExportError(f"the roster {path} needs an 'entry' (or lower-case 'student') column with the names of "
+                          f"the entries in SUBMISSIONS / 名单 {path} 需要 entry 列（与提交名一致）")
+    return roster
+
+
+def canvas(out: Path, *, column: str | None = None, roster: dict | None = None) -> str:
+    rows, roster = _rows(out), roster or {}
     assignment = column or (rows[0].get("assignment") if rows else "") or "ailit"
     top = max((float(r["max_score"] or 0) for r in rows), default=0)
     body = [["Points Possible", "", "", "", "", f"{top:g}"]]
     for r in rows:
-        match = _CANVAS_DOWNLOAD.match(r["student"])
-        body.append([match["name"] if match else r["student"], match["user"] if match else "", "",
-                     "" if match else r["student"], "", r["score"]])
+        known = roster.get(r["student"])
+        if known is not None:
+            identity = [known.get(c, "") for c in CANVAS_IDENTITY]
+            identity[0] = identity[0] or r["student"]
+        elif match := _CANVAS_DOWNLOAD.match(r["student"]):
+            identity = [match["name"], match["user"], "", "", ""]
+        else:
+            identity = [r["student"], "", "", r["student"], ""]
+        body.append(identity + [r["score"]])
     return _csv(CANVAS_IDENTITY + [assignment], body, bom=False)
 
 
@@ -95,16 +126,23 @@ def wide(out: Path) -> str:
     return _csv(header, body, bom=True)
 
 
-def nbgrader(out: Path) -> str:
-    body = [[r.get("assignment", ""), "", r.get("submitted_at", ""), r["student"], "", "", "",
-             r.get("autograded_score") or r["score"], "0", r["score"], r["max_score"]] for r in _rows(out)]
+def nbgrader(out: Path, *, roster: dict | None = None) -> str:
+    roster, body = roster or {}, []
+    for r in _rows(out):
+        known = roster.get(r["student"], {})
+        body.append([r.get("assignment", ""), "", r.get("submitted_at", ""), r["student"], known.get("last_name", ""),
+                     known.get("first_name", ""), known.get("email", ""), r.get("autograded_score") or r["score"], "0",
+                     r["score"], r["max_score"]])
     return _csv(NBGRADER_COLUMNS, body, bom=False)
 
 
-def main(*, out: Path, fmt: str, dest: Path | None = None, column: str | None = None) -> Path:
+def main(*, out: Path, fmt: str, dest: Path | None = None, column: str | None = None,
+         roster: Path | None = None) -> Path:
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    text = canvas(out, column=column) if fmt == "canvas" else wide(out) if fmt == "wide" else nbgrader(out)
+    known = load_roster(roster)
+    text = (canvas(out, column=column, roster=known) if fmt == "canvas" else wide(out) if fmt == "wide"
+            else nbgrader(out, roster=known))
     dest = Path(dest) if dest else Path(out) / "exports" / f"{fmt}.csv"
     write_atomic(dest, text)
     return dest

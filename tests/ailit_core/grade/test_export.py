@@ -3,6 +3,8 @@
 import csv
 import io
 
+import pytest
+
 from ailit_core import cli
 from ailit_core.grade import export, gradebook
 from ailit_core.grade.overrides import Override
@@ -60,3 +62,20 @@ def test_nbgrader_columns_and_the_cli(tmp_path, capsys):
     assert rows["bob"]["raw_score"] == "10" and rows["bob"]["score"] == "25" and rows["bob"]["assignment"] == "a1_xor_backprop"
     assert cli.main(["export", str(tmp_path / "nothing"), "--format", "canvas"]) == 2
     assert "grade the batch first" in capsys.readouterr().err
+
+
+def test_a_roster_fills_the_lms_identity_columns(tmp_path):
+    out = batch(tmp_path / "out")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\ufeffentry,Student,ID,SIS User ID,SIS Login ID,Section,first_name,last_name,email\n"
+                      "alice,\"Liddell, Alice\",101,S1,alice01,L01,Alice,Liddell,a@x.edu\n", encoding="utf-8")
+    table = parse(export.main(out=out, fmt="canvas", roster=roster))
+    rows = {row[0]: row for row in table[2:]}
+    assert rows["Liddell, Alice"][:6] == ["Liddell, Alice", "101", "S1", "alice01", "L01", "30"]
+    assert rows["bob"][3] == "bob"  # not on the roster: the entry name as SIS Login ID
+    table = parse(export.main(out=out, fmt="nbgrader", roster=roster))
+    alice = dict(zip(table[0], next(row for row in table if row[3] == "alice")))
+    assert (alice["first_name"], alice["last_name"], alice["email"]) == ("Alice", "Liddell", "a@x.edu")
+    (tmp_path / "bad.csv").write_text("name,id\nx,1\n")
+    with pytest.raises(export.ExportError):
+        export.main(out=out, fmt="canvas", roster=tmp_path / "bad.csv")
