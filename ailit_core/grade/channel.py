@@ -1,4 +1,22 @@
-"""The results channel: JSON lines on a pipe from a test run to the grader.
+"""The results channel: JSON lines on a pipe from a test run to the grader, declared once.
+
+Sent by the run that executes the hidden tests (``trusted.TrustedReporter`` behind the trust
+boundary, ``child.RunReporter`` for suites still on the in-process path) and read by ``engine``.
+Every line is ``{"n": nonce, "t": kind, ...fields}``; ``Reader`` checks every field's type against
+``KINDS`` and raises ``ProtocolViolation`` otherwise (the engine then makes that submission
+``tampered``; the batch goes on):
+
+| kind | fields | meaning |
+|---|---|---|
+| ``hello`` | ``pid`` int, ``mode`` str | first line; announces the nonce |
+| ``ready`` | | the run is set up; the import starts |
+| ``import`` | ``ok``, ``timeout``, ``syntax`` bool, ``message`` str, ``duration`` number | the module's import |
+| ``start`` | ``nodeid`` str | a test starts (the engine's per-test deadline) |
+| ``report`` | ``nodeid``, ``when``, ``outcome``, ``message`` str, ``duration`` number, ``timeout`` bool | a test phase's outcome |
+| ``lost`` | ``nodeid`` str or None, ``servers`` list | a student server died (None: while importing) |
+| ``tamper`` | ``when`` str, ``changes`` list | grading was tampered with: nothing is credited |
+| ``sandbox_error`` | ``message`` str | the run could not be isolated (a grader error) |
+| ``finish`` | ``exitstatus`` int | the run is over; nothing later counts |
 
 The pipe is created by the grader and inherited by the run; nothing a submission writes to files
 reaches it. Every line carries the run's nonce (drawn before any student code runs, and announced
@@ -11,6 +29,19 @@ from __future__ import annotations
 import json
 import os
 
+_NUMBER = (int, float)
+KINDS: dict[str, dict[str, tuple]] = {
+    "hello": {"pid": (int,), "mode": (str,)},
+    "ready": {},
+    "import": {"ok": (bool,), "message": (str,), "timeout": (bool,), "syntax": (bool,), "duration": _NUMBER},
+    "start": {"nodeid": (str,)},
+    "report": {"nodeid": (str,), "when": (str,), "outcome": (str,), "message": (str,), "duration": _NUMBER,
+               "timeout": (bool,)},
+    "lost": {"nodeid": (str, type(None)), "servers": (list,)},
+    "tamper": {"when": (str,), "changes": (list,)},
+    "sandbox_error": {"message": (str,)},
+    "finish": {"exitstatus": (int,)},
+}
 MAX_LINE_BYTES = 256 * 1024
 MAX_MESSAGES = 20000
 MAX_TEXT_CHARS = 4000
@@ -27,6 +58,7 @@ class Writer:
         self.nonce = nonce
 
     def send(self, kind: str, **fields) -> None:
+        assert kind in KINDS and set(fields) <= set(KINDS[kind]), (kind, sorted(fields))
         fields["n"] = self.nonce
         fields["t"] = kind
         data = (json.dumps(fields, ensure_ascii=False) + "\n").encode("utf-8", "replace")
@@ -79,8 +111,23 @@ class Reader:
             self.nonce = message["n"]
         elif message.get("n") != self.nonce:
             raise ProtocolViolation("a message on the results channel without the run's nonce")
-        return message
+        return _checked(message)
 
     def finish(self) -> None:
+        """The pipe closed: nothing may be left half-sent."""
         if self.buffer.strip():
             raise ProtocolViolation("an unterminated message on the results channel")
+
+
+def _checked(message: dict) -> dict:
+    spec = KINDS.get(message["t"])
+    if spec is None:
+        raise ProtocolViolation(f"an unknown message kind {message['t'][:40]!r} on the results channel")
+    if message.get("clipped"):
+        return message
+    for name, value in message.items():
+        if name in ("n", "t"):
+            continue
+        if name not in spec or type(value) not in spec[name]:
+            raise ProtocolViolation(f"a {message['t']!r} message with a bad field {name[:40]!r}")
+    return message

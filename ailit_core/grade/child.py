@@ -107,10 +107,11 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *extra_fds: int,
         job, source = read_job(job_fd)
         _close_fds_except({result_fd, out_fd, *extra_fds})
         os.dup2(out_fd, 2)  # the keeper's own failures reach the grader's captured output
+        how = isolation.strategy(prep.mode)
         if not prep.sandboxed:
             pass
-        elif prep.mode in ("full", "userns"):
-            isolation.enter_namespaces(prep.mode)
+        elif how.namespaces:
+            how.enter()
         else:
             workdir = basic_workdir(job["tag"])
             os.makedirs(workdir, mode=0o700)
@@ -215,7 +216,6 @@ class RunReporter:
             session.items[:] = [item for item in session.items if item.nodeid in wanted]
         session.config.option.continue_on_collection_errors = True  # the grader decides about those
         self.state["items"] = list(session.items)
-        self.writer.send("collected", nodeids=[item.nodeid for item in session.items])
         try:
             module_path = self.lockdown()
         except BaseException as exc:
@@ -238,7 +238,6 @@ class RunReporter:
         """Import the submission once, timed; True when running the tests would be pointless."""
         from ailit_core.testing import _import_file
 
-        self.writer.send("import_start")
         started = time.monotonic()
         self.state["timed_out"] = None
         signal.setitimer(signal.ITIMER_REAL, self.job["import_timeout"])
@@ -320,21 +319,13 @@ class RunReporter:
 def lockdown(prep, job: dict, source: bytes) -> str:
     """Lock this process down before any student code runs: the minimal root, the module's file
     in a private work folder, a clean environment, dropped privileges, limits. Returns the module's path."""
-    mode = prep.mode
+    how = isolation.strategy(prep.mode)
     data_now = sandbox.data_segment_bytes()
-    if mode == "full":
-        sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
-        tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
-    elif mode == "userns":
-        sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
-        tmp, workdir, home = "/tmp", "/tmp/work", "/tmp/home"
-    else:
-        workdir = basic_workdir(job["tag"])
-        tmp = home = workdir
+    tmp, workdir, home = how.folders(prep, job)
     module_path = os.path.join(workdir, prep.filename)
     with open(module_path, "wb") as fh:
         fh.write(source)
-    drop_uid = mode == "full" or (mode == "basic" and os.geteuid() == 0 and prep.drop_uid)
+    drop_uid = how.drops_uid(root=os.geteuid() == 0, others_can_run_python=prep.drop_uid)
     if drop_uid:
         os.chown(module_path, job["uid"], job["gid"])
     os.chmod(module_path, 0o644)
@@ -352,17 +343,17 @@ def lockdown(prep, job: dict, source: bytes) -> str:
         os.environ["AILIT_PROFILE"] = job["profile"]
     tempfile.tempdir = tmp
     os.chdir(workdir)
-    _best_effort(sandbox.set_no_new_privs, required=mode != "basic")
+    _best_effort(sandbox.set_no_new_privs, required=how.hardening_required)
     if drop_uid:
         sandbox.become(job["uid"], job["gid"])
-    elif mode == "userns":
+    elif how.namespaces:
         sandbox.drop_capabilities()
-    _best_effort(sandbox.set_parent_death_signal, required=mode != "basic")
+    _best_effort(sandbox.set_parent_death_signal, required=how.hardening_required)
     sandbox.apply_limits(sandbox.Limits(
         memory_bytes=job["memory_bytes"],
         processes=job.get("max_processes") if drop_uid else None,
     ), data_now=data_now)
-    if mode == "basic":
+    if how.guards:
         from ailit_core.grade import guards
         site = guards.write_sitecustomize(workdir, protected=prep.protected, allowed=prep.allowed_inside)
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (site, os.environ.get("PYTHONPATH")) if p)

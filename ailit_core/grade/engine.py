@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ailit_core.grade import channel, sandbox, verdict
+from ailit_core.grade import channel, isolation, sandbox, verdict
 from ailit_core.grade.launch import Settings, launch_args
 from ailit_core.grade.results import SubmissionResult
 from ailit_core.grade.verdict import Tally
@@ -216,6 +216,10 @@ class Engine:
         return info.get("mode", "?")
 
     @property
+    def isolation(self) -> "isolation.Isolation":
+        return isolation.strategy(self.mode)
+
+    @property
     def boundary(self) -> bool:
         """The suite runs in a trusted process and calls the student's code in a server process."""
         return bool(self.info.get("boundary")) and self.student_sock is not None
@@ -329,7 +333,7 @@ class Engine:
             self._restart_zygote()
         run = _Run(tally, only)
         tally.runs += 1
-        if self.mode == "full" or (self.mode == "basic" and os.geteuid() == 0):
+        if self.isolation.fresh_uid(root=os.geteuid() == 0):
             run.uid = run.gid = sandbox.pick_unused_uid()
         spent = tally.student_time
         job = {
@@ -560,9 +564,6 @@ class Engine:
         elif kind == "sandbox_error":
             tally.flags.add("sandbox_error")
             tally.notes.append(f"isolation set-up failed: {message.get('message', '')}")
-        elif kind == "collect_error":
-            tally.flags.add("collect_error")
-            tally.notes.append(f"hidden tests failed to collect in the run: {message.get('message', '')[:500]}")
 
     def _on_report(self, run: _Run, message: dict) -> None:
         tally = run.tally
@@ -649,7 +650,7 @@ class Engine:
             for _ in range(5):
                 if not sandbox.kill_uid(run.uid):
                     break
-        if self.mode == "basic":
+        if self.isolation.swept_by_tag:
             for tag in _tags(run):
                 sandbox.kill_tagged(tag)
 
@@ -681,7 +682,7 @@ class Engine:
         """
         self._sweep(run)
         self._drain(run)
-        if self.mode == "basic":
+        if self.isolation.swept_by_tag:
             for tag in _tags(run):
                 _remove_tree(tag)
         tally = run.tally
@@ -690,7 +691,7 @@ class Engine:
         reason = run.kill_reason
         if run.lost and reason is None:
             return self._after_lost_server(run)
-        if reason is None and not run.finished and not tally.flags & {"sandbox_error", "collect_error", "tampered"}:
+        if reason is None and not run.finished and not tally.flags & {"sandbox_error", "tampered"}:
             reason = "crashed"
         if reason in (None, "tampered"):
             return None

@@ -211,3 +211,81 @@ def enter_namespaces(mode: str) -> None:
         sandbox.unshare(sandbox.CLONE_NEWUSER | sandbox.CLONE_NEWNS | sandbox.CLONE_NEWNET | sandbox.CLONE_NEWPID
                         | sandbox.CLONE_NEWIPC)
         sandbox.write_id_maps(uid, uid, gid, gid)
+
+
+# -- the isolation modes as strategies --------------------------------------------------------------
+
+
+class Isolation:
+    """What one isolation mode does to a student process; ``strategy(name)`` gives the mode's object.
+
+    The engine and the processes it starts ask the strategy instead of comparing mode names."""
+
+    name = "?"
+    namespaces = False  # the process enters new namespaces (and sees a private root)
+    hardening_required = True  # no_new_privs and the parent-death signal must succeed
+    guards = False  # Python-level audit hooks stand in for namespaces
+    swept_by_tag = False  # processes are found by an environment tag (no PID namespace to end them)
+
+    def fresh_uid(self, *, root: bool) -> bool:
+        """Whether each run gets a fresh uid (the engine picks it, the process takes it)."""
+        return False
+
+    def drops_uid(self, *, root: bool, others_can_run_python: bool) -> bool:
+        """Whether the process takes that uid (it must still be able to run Python as it)."""
+        return self.fresh_uid(root=root)
+
+    def enter(self) -> None:
+        """Called in the forked keeper, before the student process is forked."""
+
+    def folders(self, prep, job: dict) -> tuple[str, str, str]:
+        """``(tmp, workdir, home)`` of the run, after building its root when it has one."""
+        raise NotImplementedError
+
+
+class FullIsolation(Isolation):
+    name, namespaces = "full", True
+
+    def fresh_uid(self, *, root: bool) -> bool:
+        return True
+
+    def enter(self) -> None:
+        enter_namespaces(self.name)
+
+    def folders(self, prep, job):
+        sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
+        return "/tmp", "/tmp/work", "/tmp/home"
+
+
+class UserNamespaceIsolation(Isolation):
+    name, namespaces = "userns", True
+
+    def enter(self) -> None:
+        enter_namespaces(self.name)
+
+    def folders(self, prep, job):
+        sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
+        return "/tmp", "/tmp/work", "/tmp/home"
+
+
+class BasicIsolation(Isolation):
+    name, hardening_required, guards, swept_by_tag = "basic", False, True, True
+
+    def fresh_uid(self, *, root: bool) -> bool:
+        return root
+
+    def drops_uid(self, *, root: bool, others_can_run_python: bool) -> bool:
+        return root and others_can_run_python  # no private root: Python must be readable by others
+
+    def folders(self, prep, job):
+        from ailit_core.grade.child import basic_workdir
+
+        workdir = basic_workdir(job["tag"])
+        return workdir, workdir, workdir
+
+
+STRATEGIES = {s.name: s for s in (FullIsolation(), UserNamespaceIsolation(), BasicIsolation())}
+
+
+def strategy(name: str) -> Isolation:
+    return STRATEGIES.get(name, STRATEGIES["basic"])

@@ -56,9 +56,7 @@ class TrustedReporter:
             wanted = set(only)
             session.items[:] = [item for item in session.items if item.nodeid in wanted]
         session.config.option.continue_on_collection_errors = True
-        self.writer.send("collected", nodeids=[item.nodeid for item in session.items])
         self.writer.send("ready")
-        self.writer.send("import_start")
         try:
             hello = remote.connection(remote.DEFAULT).hello
         except (remote.RemoteCrashed, remote.RemoteProtocolError) as exc:

@@ -87,7 +87,7 @@ def result(tally: "Tally", limits, module: str, mode: str, *, death_note: str = 
     flags = tally.flags
     tests = [dict(tally.tests[n]) for n in tally.order]
     notes: list[str] = []
-    if flags & {"sandbox_error", "collect_error", "grader_failed", "setup_timeout"}:
+    if flags & {"sandbox_error", "grader_failed", "setup_timeout"}:
         status = STATUS_GRADER_ERROR
         if "grader_failed" in flags:
             notes.append("the grading process stopped unexpectedly; grade this submission again "
