@@ -108,6 +108,7 @@ class _Run:
         self.budget_left = 0.0
         self.servers: dict[str, int | None] = {}  # student server job id -> keeper pid (boundary suites)
         self.server_exits: dict[str, int] = {}
+        self.exchange: str | None = None  # the folder shared by the trusted run and the student servers
         self.lost: str | None = None  # a student server died: "import" or "test" (boundary suites)
 
 
@@ -368,7 +369,10 @@ class Engine:
     def _dispatch(self, run: _Run, job: dict, source: bytes, result_w: int, out_w: int) -> None:
         if self.boundary:
             # The hidden tests run in a trusted process that gets no module, only one call socket
-            # per student server; the servers get the module and the output pipe.
+            # per student server; the servers get the module and the output pipe. The exchange
+            # folder is the one place both see (the trusted side builds files there and inspects
+            # what the student's code did to them).
+            job = {**job, "exchange": self._exchange_folder(run)}
             servers = ["default", *sorted(self.info.get("variants") or {})]
             pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in servers]
             for name, (_, student_end) in zip(servers, pairs):
@@ -389,6 +393,17 @@ class Engine:
                 ours.close()
         else:
             self._send_job(self.sock, run.job_id, [result_w, out_w], job, source)
+
+    def _exchange_folder(self, run: _Run) -> str:
+        root = Path(self._tmp.name) / "exchange"
+        root.mkdir(mode=0o711, exist_ok=True)
+        os.chmod(root, 0o711)  # the run's uid may pass (basic mode), not list
+        folder = root / run.job_id
+        folder.mkdir(mode=0o700)
+        if run.uid is not None:
+            os.chown(folder, run.uid, run.gid)
+        run.exchange = str(folder)
+        return str(folder)
 
     def _send_job(self, sock: socket.socket, key: str, fds: list[int], job: dict, source: bytes) -> None:
         """Ask a warm parent to fork a process for ``key``; its job (and module) follow on a pipe."""
@@ -685,6 +700,10 @@ class Engine:
         if self.isolation.swept_by_tag:
             for tag in _tags(run):
                 _remove_tree(tag)
+        if run.exchange:
+            import shutil
+
+            shutil.rmtree(run.exchange, ignore_errors=True)
         tally = run.tally
         if run.clock_started is not None:
             tally.student_time += time.monotonic() - run.clock_started

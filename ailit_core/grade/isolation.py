@@ -253,7 +253,7 @@ class FullIsolation(Isolation):
         enter_namespaces(self.name)
 
     def folders(self, prep, job):
-        sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"])
+        sandbox.build_root(prep.root_plan, owner_uid=job["uid"], owner_gid=job["gid"], writable=_exchange(job))
         return "/tmp", "/tmp/work", "/tmp/home"
 
 
@@ -264,7 +264,8 @@ class UserNamespaceIsolation(Isolation):
         enter_namespaces(self.name)
 
     def folders(self, prep, job):
-        sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False)
+        sandbox.build_root(prep.root_plan, owner_uid=os.getuid(), owner_gid=os.getgid(), proc_required=False,
+                           writable=_exchange(job))
         return "/tmp", "/tmp/work", "/tmp/home"
 
 
@@ -282,6 +283,11 @@ class BasicIsolation(Isolation):
 
         workdir = basic_workdir(job["tag"])
         return workdir, workdir, workdir
+
+
+def _exchange(job: dict) -> tuple[str, ...]:
+    """The run's exchange folder (shared read-write with the trusted run), if it has one."""
+    return (job["exchange"],) if job.get("exchange") else ()
 
 
 STRATEGIES = {s.name: s for s in (FullIsolation(), UserNamespaceIsolation(), BasicIsolation())}

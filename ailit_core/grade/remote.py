@@ -211,11 +211,26 @@ _local: dict[str, Connection] = {}
 DECLARED: dict[str, dict] = {}  # module fixture name -> {"variants": {name: options}}
 
 
-def attach(sockets: dict[str, socket.socket]) -> None:
-    """Called by the trusted run with the engine's sockets, before any test."""
+_exchange: list[str] = []
+
+
+def attach(sockets: dict[str, socket.socket], exchange: str | None = None) -> None:
+    """Called by the trusted run with the engine's sockets and exchange folder, before any test."""
     _attached.clear()
     for name, sock in sockets.items():
         _attached[name] = Connection(sock, name)
+    _exchange[:] = [exchange] if exchange else []
+
+
+def exchange_dir():
+    """A folder both this process and the student's can read and write (the same path in both):
+    build inputs there, pass the path to the student's code, inspect the result here afterwards."""
+    import tempfile
+    from pathlib import Path
+
+    if not _exchange:
+        _exchange.append(tempfile.mkdtemp(prefix="ailit-exchange-"))  # a direct pytest run
+    return Path(_exchange[0])
 
 
 def variants() -> dict[str, dict]:

@@ -316,11 +316,13 @@ def _mkfile(root: str, path: str) -> str:
     return target
 
 
-def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required: bool = True) -> bool:
+def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required: bool = True,
+               writable: tuple[str, ...] = ()) -> bool:
     """In a private mount namespace: assemble the new root and pivot into it.
 
     Must run with CAP_SYS_ADMIN over the current mount namespace (real root, or inside a user
-    namespace). Afterwards ``/tmp/work`` and ``/tmp/home`` exist, owned by ``owner_uid``. Returns
+    namespace). ``writable``: host folders bound read-write at the same path (a run's exchange
+    folder, shared with the trusted run). Afterwards ``/tmp/work`` and ``/tmp/home`` exist, owned by ``owner_uid``. Returns
     whether ``/proc`` could be mounted: inside a user namespace the kernel refuses when the host's
     /proc has mounts over parts of it, and the run then has no /proc rather than the host's (whose
     other processes would be reachable).
@@ -362,6 +364,9 @@ def build_root(plan: RootPlan, *, owner_uid: int, owner_gid: int, proc_required:
             bind(path, target, readonly=True)
     for target in masked:
         mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for path in writable:
+        if os.path.isdir(path):
+            bind(path, _mkdirs(root, path), readonly=False)
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         link = "/" + name
         if os.path.islink(link) and not os.path.lexists(root + link):

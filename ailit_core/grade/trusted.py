@@ -36,7 +36,8 @@ def start(prep, session, start):
     writer.send("hello", pid=os.getpid(), mode=prep.mode)
     child.redirect_stdio(start.out_fd)
     names = start.job.get("servers") or [remote.DEFAULT]
-    remote.attach({name: socket.socket(fileno=fd) for name, fd in zip(names, start.extra_fds)})
+    remote.attach({name: socket.socket(fileno=fd) for name, fd in zip(names, start.extra_fds)},
+                  exchange=start.job.get("exchange"))
     reporter = TrustedReporter(start.job, writer)
     session.config.pluginmanager.register(reporter, "ailit-trusted-reporter")
     return reporter.begin(session)
