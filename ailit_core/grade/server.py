@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from ailit_core.grade import codec, protocol
-from ailit_core.grade.recipes import RECIPES, Keep
+from ailit_core.grade.recipes import Keep, load_all
 
 # What ``isinstance`` requests may ask about (dotted names, resolved here on demand).
 CLASSES = ("torch.nn.Module", "torch.nn.Linear", "torch.nn.ReLU", "torch.nn.Conv2d", "torch.nn.BatchNorm1d",
@@ -72,7 +72,7 @@ def answer(objects: Objects, message: dict):
     """The value for one request (raises what the student's code raises)."""
     kind = message["kind"]
     if kind == "build":
-        recipe = RECIPES.get(message["recipe"])
+        recipe = load_all().get(message["recipe"])
         if recipe is None:
             raise ValueError(f"unknown recipe {message['recipe']!r}")
         return recipe(*message["args"], **message["kwargs"])

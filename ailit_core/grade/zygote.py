@@ -399,6 +399,8 @@ def student_main(settings: Settings, sock: socket.socket | None, once_fds: list[
                 failures.append(f"torch warm-up: {type(exc).__name__}: {exc}")
         prep = prepare(settings, None)
         prep.preload_failures = failures
+        from ailit_core.grade.recipes import load_all
+        load_all()  # before any student code: the recipes a test may ask for
         start = keeper_main(prep, *once_fds, new_session=False) if once_fds else serve(sock, prep)
     except BaseException as exc:  # noqa: BLE001 - reported to the grader as one clear line
         if os.getpid() == server_pid:

@@ -1,9 +1,4 @@
-"""Objects a hidden test needs on the student's side, built there from a recipe (an allow-list).
-
-A test cannot send a model, a DataLoader or an optimizer across the boundary (only plain data
-crosses), so it names a recipe and sends its plain arguments; the student server builds the
-object and the test gets a handle to it. The recipes are deliberately small: anything clever
-would be code a test relies on inside the process the student controls.
+"""Recipes every suite may use: small torch models, loaders, optimizers, probes.
 
 Probes (``tracked_loader``, ``tracked_tensors``, ``grad_probe``) record what the student's code
 did to them. They run beside the student's code, so what they report can be forged: tests that
@@ -12,16 +7,12 @@ rely on them carry few points (GRADING.md, threat model).
 
 from __future__ import annotations
 
-class Keep:
-    """A value the server sends as a handle even when it is data (a probe tensor must stay there)."""
-
-    def __init__(self, value):
-        self.value = value
-
+from ailit_core.grade.recipes import Keep, recipe
 
 LAYERS = ("Linear", "ReLU", "Dropout", "BatchNorm1d", "Tanh", "Sigmoid", "Identity")
 
 
+@recipe
 def sequential(layers, state_dict=None, seed=None):
     """``nn.Sequential`` of allow-listed layers, e.g. ``[["Linear", 4, 6], ["ReLU"], ["Linear", 6, 3]]``."""
     import torch
@@ -41,18 +32,21 @@ def sequential(layers, state_dict=None, seed=None):
     return model
 
 
+@recipe
 def tensor_loader(X, y, batch_size, shuffle=False):
     from torch.utils.data import DataLoader, TensorDataset
 
     return DataLoader(TensorDataset(X, y), batch_size=int(batch_size), shuffle=bool(shuffle))
 
 
+@recipe
 def sgd(model, lr):
     import torch
 
     return torch.optim.SGD(model.parameters(), lr=float(lr))
 
 
+@recipe
 def cross_entropy():
     from torch import nn
 
@@ -118,12 +112,14 @@ def _wrap(tensor, role, log):
     return out
 
 
+@recipe
 def tracked_tensors(X, y):
     """``(X, y, log)``: tensors that log the device moves made on them."""
     log = MoveLog()
     return Keep(_wrap(X, "inputs", log)), Keep(_wrap(y, "labels", log)), log
 
 
+@recipe
 def tracked_loader(X, y, batch_size):
     """``(loader, log)``: a DataLoader whose batches log their device moves."""
     import torch
@@ -138,6 +134,7 @@ def tracked_loader(X, y, batch_size):
     return DataLoader(TensorDataset(X, y), batch_size=int(batch_size), shuffle=False, collate_fn=collate), log
 
 
+@recipe
 def grad_probe(n_in, n_out, seed=0):
     """A small classifier that records, at every forward, whether autograd was on."""
     import torch
@@ -157,6 +154,7 @@ def grad_probe(n_in, n_out, seed=0):
     return GradProbe()
 
 
+@recipe
 def grad_enabled():
     """Whether autograd is on in the student's process now (a probe)."""
     import torch
@@ -178,10 +176,12 @@ class StepLog:
         return [list(s) for s in self.steps]
 
 
+@recipe
 def step_log():
     return StepLog()
 
 
+@recipe
 def setenv(name, value):
     """Set an environment variable of the student's process (e.g. ``AILIT_DEVICE``)."""
     import os
@@ -189,7 +189,3 @@ def setenv(name, value):
     if not str(name).startswith("AILIT_"):
         raise ValueError("only AILIT_* variables")
     os.environ[str(name)] = str(value)
-
-
-RECIPES = {f.__name__: f for f in (sequential, tensor_loader, sgd, cross_entropy, tracked_tensors, tracked_loader,
-                                   grad_probe, grad_enabled, step_log, setenv)}
