@@ -60,8 +60,11 @@ def main(*, assignment_id: str, out: Path | None = None, budget_s: float | None 
 
     spans = ops.function_spans(reference)
     records = [analysis.from_catalogue(m, reference, spans) for m in cat.mutants] if use_catalogue else []
+    stale: list[str] = []
     if use_generated:
         generated = _interleaved(ops.generate(reference, operators))
+        if operators is None:  # every operator ran: an EQUIVALENT id no mutant has is out of date
+            stale = sorted(set(cat.equivalent) - {g.id for g in generated})
         if max_generated is not None:
             generated = generated[:max_generated]
         records += [analysis.from_generated(g, reference, cat.equivalent) for g in generated]
@@ -111,6 +114,7 @@ def main(*, assignment_id: str, out: Path | None = None, budget_s: float | None 
     tests = analysis.per_test(records, baseline, points)
     info = report.summary(records, tests, baseline_status, fingerprint, assignment_id,
                           graded_now=len(verdicts) - from_store, from_store=from_store, min_score=min_score)
+    info["stale_equivalent_ids"] = stale
     written = report.write(out, info, records)
     score = info["score"]["score"]
     gate_failed = min_score is not None and (score is None or score < min_score)

@@ -124,6 +124,11 @@ def blocks(info: dict, records) -> list[tuple]:
     if equivalents:
         out.append(("h2", f"Equivalent mutants ({len(equivalents)})"))
         out.append(("list", [f"{r.id} ({r.description}): {r.equivalent_reason}" for r in equivalents]))
+    if info.get("stale_equivalent_ids"):
+        out.append(("h2", "EQUIVALENT entries that match no generated mutant"))
+        out.append(("p", "The reference changed since they were written: check the surviving mutants above "
+                         "and update the ids in the catalogue."))
+        out.append(("list", info["stale_equivalent_ids"]))
     variants = [r for r in records if r.status == an.CORRECT]
     if variants:
         out.append(("h2", f"Correct variants that get full marks ({len(variants)})"))

@@ -170,6 +170,10 @@ def test_train_one_epoch_updates_and_mean_loss(resnet_stem, seed):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=False)
     got = resnet_stem.train_one_epoch(model, loader, nn.CrossEntropyLoss(), optimizer, CPU)
+    assert not (isinstance(got, torch.Tensor) and got.requires_grad), (
+        "train_one_epoch returns a tensor that keeps its autograd graph: add up loss.item() (a number), not the "
+        "loss tensor, or every batch's graph stays in memory / train_one_epoch 返回了带计算图的张量：请累加 "
+        "loss.item()（一个数），否则每个批次的计算图都会留在内存中")
     try:
         got = float(got)
     except (TypeError, ValueError):

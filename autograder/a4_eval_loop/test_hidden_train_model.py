@@ -96,6 +96,13 @@ def test_train_model_history(eval_loop):
     assert epochs in (list(range(scenario.num_epochs)), list(range(1, scenario.num_epochs + 1))), (
         f"history epochs are {epochs}; number them 1, 2, 3, ... (or 0, 1, 2, ...)"
         " / history 中的 epoch 编号应为 1, 2, 3, ...（或 0, 1, 2, ...）")
+    for i, entry in enumerate(history, start=1):
+        for key in KEYS:
+            value = entry[key]
+            assert not (isinstance(value, torch.Tensor) and value.requires_grad), (
+                f"epoch {i}: {key} is a tensor that keeps its autograd graph: accumulate loss.item() (a number), "
+                f"not the loss tensor, or every batch's graph stays in memory until the epoch ends "
+                f"/ 第 {i} 轮的 {key} 是带计算图的张量：请累加 loss.item()（一个数），否则每个批次的计算图都会留在内存中")
     for i, (entry, want) in enumerate(zip(history, expected), start=1):
         for key in ("val_acc", "val_loss"):
             assert math.isclose(float(entry[key]), want[key], rel_tol=1e-4, abs_tol=1e-6), (

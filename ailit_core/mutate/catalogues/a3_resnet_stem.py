@@ -132,6 +132,9 @@ MUTANTS = [
     Mutant("sample_weighted_mean",
            (("        total += loss.item()\n        batches += 1\n", "        total += loss.item() * len(labels)\n        batches += len(labels)\n"),),
            kills=("test_train_one_epoch_updates_and_mean_loss",), why="sample-weighted instead of the mean of batch losses"),
+    Mutant("loss_tensor_accumulated", (("        total += loss.item()\n", "        total += loss\n"),),
+           kills=("test_train_one_epoch_updates_and_mean_loss",),
+           why="the loss tensor is summed: every batch's autograd graph stays alive, a tensor is returned"),
     Mutant("returns_last_loss", (("    return total / max(batches, 1)", "    return loss.item()"),),
            kills=("test_train_one_epoch_updates_and_mean_loss",), why="returns the last batch's loss"),
     Mutant("no_train_mode", (("    net.train()\n    total, batches", "    total, batches"),),
@@ -139,3 +142,9 @@ MUTANTS = [
     Mutant("labels_not_moved", ((MOVE, "inputs = inputs.to(device)"),),
            kills=("test_train_one_epoch_train_mode_and_device",), why="labels stay on the CPU"),
 ]
+
+# Generated mutants (ailit mutate) that behave like the reference, or are no mistake of the task.
+EQUIVALENT = {
+    "mnist_transforms/swap_args/1": "Normalize(std, mean) is Normalize(mean, std) when both are 0.5",
+    "cifar_transforms/swap_args/1": "Normalize(std, mean) is Normalize(mean, std) when both are 0.5 per channel",
+}

@@ -102,6 +102,8 @@ MUTANTS = [
            (("running_loss += loss.item() * labels.size(0)", "running_loss += loss.item()"),
             ("\"train_loss\": running_loss / seen", "\"train_loss\": running_loss / len(dataloaders[\"train\"])")),
            kills=("test_train_model_history",), why="short last training batch over-weighted"),
+    Mutant("train_loss_keeps_graph", (("running_loss += loss.item() * labels.size(0)", "running_loss += loss * labels.size(0)"),),
+           kills=("test_train_model_history",), why="loss tensor accumulated: every batch's autograd graph stays alive"),
     Mutant("scheduler_per_batch",
            ((EPOCH_STEP, ""), ("            optimizer.step()\n", "            optimizer.step()\n            scheduler.step()\n")),
            kills=("test_train_model_steps_scheduler_once_per_epoch",), why="stepped after every batch"),
@@ -144,3 +146,16 @@ MUTANTS = [
     Mutant("load_not_moved", (("    model.to(device)\n    model.eval()\n    return model", "    model.eval()\n    return model"),),
            kills=("test_load_for_eval_returns_eval_model_on_device",), why="the model stays where it was"),
 ]
+
+# Generated mutants (ailit mutate) that behave like the reference, or are no mistake of the task.
+EQUIVALENT = {
+    "train_model/drop_method/1": "the first best_weights (before any epoch) is replaced by a deep copy after epoch 1, "
+                                 "since every val_acc beats -inf",
+    "train_model/drop_method/5": "running_correct as an integer tensor without autograd: train_acc has the same value",
+    "train_model/compare/3": "ties in val_acc: the contract names no epoch for them; either copy is accepted",
+    "evaluate/drop_method/4": "float(correct.sum() / n) is the same double as correct.sum().item() / n",
+    "load_for_eval/bool_arg/1": "weights_only=False loads the same state_dict (it only also allows pickled objects)",
+    "prepare_tiny_imagenet/compare/1": "every line of val_annotations.txt has 6 fields; none has exactly 2",
+    "prepare_tiny_imagenet.move/compare/1": "the reference's own overwrite guard: no state the contract names (a tree "
+                                            "left by a moving run or the course script) holds an image twice",
+}

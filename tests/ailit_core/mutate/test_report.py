@@ -17,10 +17,12 @@ def test_survivors_come_first_with_their_diffs(tmp_path):
     tests = an.per_test([survivor, killed], BASELINE, {"test_a": 5, "test_b": 5})
     info = report.summary([survivor, killed], tests, "all passed", "abc", "a1_xor_backprop", graded_now=3,
                           from_store=0, min_score=None)
+    info["stale_equivalent_ids"] = ["old/arith/9"]
     json_path, md_path, html_path = report.write(tmp_path, info, [killed, survivor])
     md = md_path.read_text(encoding="utf-8")
     assert md.index("## Surviving mutants (1)") < md.index("```diff\n--- reference") < md.index("## Score per test")
     assert "test_b (kills 0)" in md  # kills nothing the others do not
+    assert "- old/arith/9" in md  # an EQUIVALENT entry whose mutant no longer exists
     html = html_path.read_text(encoding="utf-8")
     assert '<span class="del">-    return a + b</span>' in html and "why &lt;b&gt;" in html
     assert '"status": "survived"' in json_path.read_text(encoding="utf-8").split('"status": "killed"')[0]
