@@ -70,7 +70,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 def _first_line(text: str) -> str:
     text = text.strip()
-    return text.splitlines()[0][:300] if text else ""
+    return text.splitlines()[0][:600] if text else ""  # room for both languages
 
 
 def safe_name(student: str) -> str:
