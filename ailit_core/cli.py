@@ -195,7 +195,9 @@ def _grade(args) -> int:
         print(f"ailit: error: {problem.message}", file=sys.stderr)
         return 2
     except (grade.HiddenTestsBroken, EngineError, SandboxError) as exc:
-        print(f"ailit: error: {exc}", file=sys.stderr)
+        log = args.out / "grader-log.txt"
+        kept = f"\n  the grader's full log: {log} / 完整日志见 {log}" if log.is_file() else ""
+        print(f"ailit: error: {exc}{kept}", file=sys.stderr)
         return 2
     statuses = Counter(r.status for r in results)
     shown = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))

@@ -139,8 +139,11 @@ class Engine:
     def start(self) -> "Engine":
         self.proc, self.sock, self._log_path, message = self._start_parent(self.settings, "zygote")
         if message is None or message.get("op") != "ready":
-            detail = (message or {}).get("message") or self._log_tail() or "no answer"
             log = self._log_tail(full=True)
+            detail = (message or {}).get("message") or "no answer"
+            cause = first_cause(log)
+            if cause and cause not in detail:
+                detail = f"{detail} ({cause})"
             self.close()
             raise EngineError(f"the grading process for {self.assignment.id} did not start: {detail}", log=log)
         self.info = message
@@ -399,7 +402,7 @@ class Engine:
         root.mkdir(mode=0o711, exist_ok=True)
         os.chmod(root, 0o711)  # the run's uid may pass (basic mode), not list
         folder = root / run.job_id
-        folder.mkdir(mode=0o700)
+        folder.mkdir(mode=0o700, exist_ok=True)  # a retry after a warm parent restarted
         if run.uid is not None:
             os.chown(folder, run.uid, run.gid)
         run.exchange = str(folder)
@@ -780,6 +783,19 @@ def _server_tag(tag: str, server: str) -> str:
 def _tags(run: _Run) -> list[str]:
     return [run.tag] + [_server_tag(run.tag, key.partition("/")[2]) for key in run.servers
                         if not key.endswith("/default")]
+
+
+def first_cause(log: str) -> str:
+    """One line naming why a warm parent stopped, from its log: pytest's own headline (e.g.
+    "ImportError while loading conftest ...") and the exception it reports ("E   ModuleNotFoundError...")."""
+    import re
+
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    headline = next((line for line in lines if re.match(r"(ImportError while|ERROR: |error: |INTERNALERROR)", line)), "")
+    error = next((line[1:].strip() for line in reversed(lines) if re.match(r"E\s+\w+(Error|Exception)\b", line)), "")
+    if not error:
+        error = next((line for line in reversed(lines) if re.match(r"\w+(Error|Exception): ", line)), "")
+    return ": ".join(part.rstrip(".") for part in (headline, error) if part)[:400]
 
 
 def _ask_kill(sock: socket.socket | None, job: str) -> None:

@@ -465,6 +465,8 @@ def main(argv: list[str]) -> int:
                 pass
             os._exit(int(code) if isinstance(code, int) else 70)
     if sock is not None and not server.answered:  # pytest stopped before its run loop (a usage error)
-        _send(sock, {"op": "failed", "message": f"pytest ended with exit code {code} before running: "
-                     + ("; ".join(e["message"][-300:] for e in server.errors) or "see the grader's log")})
+        # The cause (a conftest that fails to import, a bad option...) is in this process's log,
+        # which the engine reads: it names it in one line and keeps the whole log.
+        _send(sock, {"op": "failed", "message": f"pytest ended with exit code {int(code)} before running the tests"
+                     + (": " + "; ".join(e["message"][-300:] for e in server.errors) if server.errors else "")})
     return 0
