@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from ailit_core.grade import channel, integrity, isolation, sandbox
-from ailit_core.grade.plugin import failure_message
+from ailit_core.grade.plugin import report_message
 
 RESULT_FD_FLOOR = 700  # the results pipe is moved to a high, random descriptor number
 STUDENT = "student"
@@ -297,11 +297,7 @@ class RunReporter:
             return
         if self.state["tampered"]:
             return
-        message = ""
-        if report.failed:
-            message = failure_message(report)
-        elif report.skipped and isinstance(report.longrepr, tuple):
-            message = str(report.longrepr[-1])
+        message = report_message(report)
         self.writer.send("report", nodeid=report.nodeid, when=report.when, outcome=report.outcome,
                          message=channel.clip(message), duration=report.duration,
                          timeout=self.state["timed_out"] == report.nodeid)

@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ailit_core.grade import channel, isolation, sandbox, verdict
+from ailit_core.grade import channel, isolation, plugin, sandbox, verdict
 from ailit_core.grade.launch import Settings, launch_args
 from ailit_core.grade.results import SubmissionResult
 from ailit_core.grade.verdict import Tally
@@ -598,18 +598,10 @@ class Engine:
         if type(duration) not in (int, float) or not 0 <= duration < 1e7:
             self._tampered(run, ["a malformed test report (duration)"])
             return
-        entry["duration"] += float(duration)
-        text = str(message.get("message") or "")
         if message.get("timeout"):
             entry["timeout"] = True
             tally.flags.add("test_timeout")
-        if when == "call" or (when == "setup" and outcome != "passed"):
-            entry["outcome"] = outcome
-            entry["message"] = text
-        elif when == "teardown":
-            if outcome == "failed":
-                entry["outcome"] = "failed"
-                entry["message"] = entry["message"] or text
+        if plugin.merge(entry, when, outcome, str(message.get("message") or ""), float(duration)):
             tally.done.add(nodeid)
             run.phase, run.current = "between tests", None
             run.deadline = time.monotonic() + self.limits.test_timeout_s + GRACE_S

@@ -1,5 +1,12 @@
 """pytest plugin that records hidden-test outcomes with their points (the pattern of pytest's
-junitxml: option -> configure -> pytest_runtest_logreport -> pytest_sessionfinish).
+junitxml: option -> configure -> pytest_runtest_logreport -> pytest_sessionfinish, its state in
+``config.stash``).
+
+It owns the grading rules that depend on pytest: the trusted test list with each test's share of
+the points (``trusted_tests``: ``points(n)`` on a parametrized test is shared by its cases) and how a
+test's phases merge into one outcome (``merge``: a failing set-up or teardown fails the test). The
+warm parent and the engine use these two functions, so a run under ``ailit grade`` and a plain
+``pytest --ailit-results`` agree.
 
 Hidden tests carry metadata only: ``@pytest.mark.points(n)``, optionally
 ``@pytest.mark.visibility("visible")`` (default ``after_published``), and a docstring that says in
@@ -26,21 +33,50 @@ def pytest_addoption(parser):
                     help="write per-test outcomes and points as JSON to PATH")
 
 
+recorder_key = pytest.StashKey["OutcomeRecorder"]()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points this hidden test is worth")
     config.addinivalue_line("markers", "visibility(v): Gradescope visibility of this test's result")
     config.addinivalue_line("markers", "gpu: needs a CUDA device; skipped without one")
     path = config.getoption("--ailit-results", default=None)
-    if path and not hasattr(config, "_ailit_recorder"):
-        config._ailit_recorder = OutcomeRecorder(Path(path))
-        config.pluginmanager.register(config._ailit_recorder, "ailit-recorder")
+    if path and recorder_key not in config.stash:
+        config.stash[recorder_key] = recorder = OutcomeRecorder(Path(path))
+        config.pluginmanager.register(recorder, "ailit-recorder")
 
 
 def pytest_unconfigure(config):
-    recorder = getattr(config, "_ailit_recorder", None)
+    recorder = config.stash.get(recorder_key, None)
     if recorder is not None:
-        del config._ailit_recorder
+        del config.stash[recorder_key]
         config.pluginmanager.unregister(recorder)
+
+
+def trusted_tests(items) -> list[dict]:
+    """The test list with each test's share of its function's points (cases share them equally)."""
+    def key(item):
+        return str(item.path), item.cls.__name__ if item.cls else "", getattr(item, "originalname", item.name)
+
+    cases = Counter(key(item) for item in items)
+    return [{"nodeid": item.nodeid, "name": item.name, "description": describe(item),
+             "points": points_of(item) / cases[key(item)], "visibility": visibility_of(item)} for item in items]
+
+
+def merge(entry: dict, when: str, outcome: str, message: str, duration: float) -> bool:
+    """Fold one phase's report into the test's entry; True once the test is over (its teardown).
+
+    The call decides the outcome; a set-up that does not pass decides it instead (the call never
+    ran); a failing teardown fails a test that had passed."""
+    entry["duration"] = entry.get("duration", 0.0) + duration
+    if when == "call" or (when == "setup" and outcome != "passed"):
+        entry["outcome"], entry["message"] = outcome, message
+    elif when == "teardown":
+        if outcome == "failed":
+            entry["outcome"] = "failed"
+            entry["message"] = entry.get("message") or message
+        return True
+    return False
 
 
 def describe(item) -> str:
@@ -73,6 +109,15 @@ def failure_message(report) -> str:
     return message[:MAX_MESSAGE_CHARS]
 
 
+def report_message(report) -> str:
+    """What a phase's report says to the student: the failure's message, a skip's reason, or nothing."""
+    if report.failed:
+        return failure_message(report)
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[-1])
+    return ""
+
+
 class OutcomeRecorder:
     def __init__(self, path: Path):
         self.path = path
@@ -81,21 +126,8 @@ class OutcomeRecorder:
         self.started = time.time()
 
     def pytest_collection_finish(self, session):
-        items = session.items  # after -k / -m deselection
-        # points(n) on a parametrized test is the test function's worth, shared by its cases.
-        cases = Counter((item.path, item.cls, getattr(item, "originalname", item.name)) for item in items)
-        for item in items:
-            share = cases[(item.path, item.cls, getattr(item, "originalname", item.name))]
-            self.tests[item.nodeid] = {
-                "nodeid": item.nodeid,
-                "name": item.name,
-                "description": describe(item),
-                "points": points_of(item) / share,
-                "visibility": visibility_of(item),
-                "outcome": "not run",
-                "message": "",
-                "duration": 0.0,
-            }
+        for entry in trusted_tests(session.items):  # after -k / -m deselection
+            self.tests[entry["nodeid"]] = {**entry, "outcome": "not run", "message": "", "duration": 0.0}
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -105,16 +137,7 @@ class OutcomeRecorder:
         entry = self.tests.get(report.nodeid)
         if entry is None:
             return
-        entry["duration"] += report.duration
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            entry["outcome"] = report.outcome  # passed / failed / skipped
-            if report.failed:
-                entry["message"] = failure_message(report)
-            elif report.skipped:
-                entry["message"] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
-        elif report.when == "teardown" and report.failed:
-            entry["outcome"] = "failed"
-            entry["message"] = entry["message"] or failure_message(report)
+        merge(entry, report.when, report.outcome, report_message(report), report.duration)
 
     def pytest_sessionfinish(self, session, exitstatus):
         payload = {

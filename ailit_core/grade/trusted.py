@@ -21,7 +21,7 @@ import socket
 import pytest
 
 from ailit_core.grade import channel, child, remote, sandbox
-from ailit_core.grade.plugin import failure_message
+from ailit_core.grade.plugin import report_message
 
 
 def start(prep, session, start):
@@ -88,11 +88,7 @@ class TrustedReporter:
         if remote.STATE.violations:
             self._tamper(report.nodeid)
             return
-        message = ""
-        if report.failed:
-            message = failure_message(report)
-        elif report.skipped and isinstance(report.longrepr, tuple):
-            message = str(report.longrepr[-1])
+        message = report_message(report)
         self.writer.send("report", nodeid=report.nodeid, when=report.when, outcome=report.outcome,
                          message=channel.clip(message), duration=float(report.duration), timeout=False)
         if report.when == "teardown" and remote.STATE.lost:
