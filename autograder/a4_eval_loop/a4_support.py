@@ -1,5 +1,7 @@
-"""Shared tools of the a4 hidden tests: oracles, models with known behaviour, device-recording
-tensors, training scenarios and Tiny ImageNet trees. Nothing here is shown to students.
+"""Shared tools of the a4 hidden tests: oracles, models with known behaviour and their copies on the
+student's side, the best-weights training scenario with its trusted replay, and Tiny ImageNet trees.
+Nothing here is shown to students, and nothing here runs in the student's process: models, loaders
+and optimizers are built there from recipes (``ailit_core/grade/recipes/a4.py``) and judged here.
 """
 
 from __future__ import annotations
@@ -7,124 +9,53 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-import shutil
+import stat
+import uuid
 from pathlib import Path
 
 import torch
 from PIL import Image
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 
 from ailit_core.data.tiny_imagenet import write_raw_tree
+from ailit_core.grade import remote
 
 # Everything the tests need is imported while pytest collects, before the grader locks the run down
 # (a sandboxed run may not import new modules from the project); PIL loads its JPEG writer lazily.
 Image.preinit()
 
-# ------------------------------------------------------------------------------------------------
-# Device handling observable on a CPU-only machine
-# ------------------------------------------------------------------------------------------------
+CPU = torch.device("cpu")
 
-#: The device the CPU tests pass in: a CPU, but spelled with an index, so a ``.to("cpu")`` written
+#: The device the CPU probes pass in: a CPU, but spelled with an index, so a ``.to("cpu")`` written
 #: into the code instead of ``.to(device)`` is told apart from using the argument.
 INDEXED_CPU = torch.device("cpu", 0)
 
 
-def _target_device(name, args, kwargs):
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda":
-        index = args[1] if len(args) > 1 else kwargs.get("device")
-        return torch.device("cuda", torch.cuda.current_device() if index is None else index) \
-            if torch.cuda.is_available() else torch.device("cuda")
-    if "device" in kwargs and kwargs["device"] is not None:
-        return torch.device(kwargs["device"])
-    for arg in args[1:]:
-        if isinstance(arg, (str, torch.device)):
-            return torch.device(arg)
-        if isinstance(arg, int) and not isinstance(arg, bool):
-            return torch.device("cuda", arg)
-        if isinstance(arg, torch.Tensor):
-            return arg.device
-    return None  # a dtype-only conversion
-
-
-class _Tracked(torch.Tensor):
-    """A CPU tensor that logs every ``.to(...)``/``.cuda()``/``.cpu()`` called on it and answers
-    with a plain tensor, so the log shows whether (and where) a batch was moved."""
-
-    log: list = []
-    role = ""
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", "")
-        if name in ("to", "cuda", "cpu") and args and isinstance(args[0], _Tracked):
-            receiver = type(args[0])
-            device = _target_device(name, args, kwargs)
-            if device is not None:
-                receiver.log.append((receiver.role, device))
-            with torch._C.DisableTorchFunctionSubclass():
-                return func(*args, **kwargs).as_subclass(torch.Tensor)
-        return super().__torch_function__(func, types, args, kwargs)
-
-
-def tracked_types():
-    """Fresh (inputs type, labels type, shared log) for one test."""
-    log = []
-    inputs = type("TrackedInputs", (_Tracked,), {"log": log, "role": "inputs"})
-    labels = type("TrackedLabels", (_Tracked,), {"log": log, "role": "labels"})
-    return inputs, labels, log
-
-
-def tracked_loader(X, y, batch_size, inputs_type, labels_type, **kwargs):
-    """A real DataLoader whose batches are logging tensors."""
-
-    def collate(samples):
-        xs = torch.stack([s[0] for s in samples])
-        ys = torch.stack([s[1] for s in samples])
-        return xs.as_subclass(inputs_type), ys.as_subclass(labels_type)
-
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=False, collate_fn=collate, **kwargs)
-
-
-def moves_to(log, role, device):
-    return sum(1 for r, d in log if r == role and d == device)
-
-
-def other_moves(log, role, device):
-    return sorted({str(d) for r, d in log if r == role and d != device})
-
-
-class InputTypeProbe(nn.Module):
-    """Identity layer remembering whether it ever received a batch that was not moved with ``.to``."""
-
-    def __init__(self):
-        super().__init__()
-        self.unmoved = 0
-
-    def forward(self, x):
-        if isinstance(x, _Tracked):
-            self.unmoved += 1
-        return x.as_subclass(torch.Tensor) if isinstance(x, _Tracked) else x
-
-
-class GradProbe(nn.Module):
-    """Identity layer recording whether autograd was on during each forward pass."""
-
-    def __init__(self):
-        super().__init__()
-        self.grad_enabled = []
-
-    def forward(self, x):
-        self.grad_enabled.append(torch.is_grad_enabled())
-        return x
-
-
 # ------------------------------------------------------------------------------------------------
-# Models with known outputs, and the evaluation oracle
+# Models with known outputs, built here (the oracle's copy) and there (the student's copy)
 # ------------------------------------------------------------------------------------------------
+
+def layer_specs(model: nn.Sequential) -> list[list]:
+    """The recipe description (``common.sequential``) of a trusted ``nn.Sequential``."""
+    specs = []
+    for m in model:
+        if isinstance(m, nn.Linear):
+            specs.append(["Linear", m.in_features, m.out_features])
+        elif isinstance(m, nn.BatchNorm1d):
+            specs.append(["BatchNorm1d", m.num_features])
+        elif isinstance(m, nn.Dropout):
+            specs.append(["Dropout", m.p])
+        else:
+            specs.append([type(m).__name__])
+    return specs
+
+
+def remote_copy(model: nn.Sequential) -> remote.RemoteObject:
+    """The same model (architecture, weights, buffers, train/eval mode) in the student's process."""
+    copy_ = remote.build("sequential", layer_specs(model), state_dict=model.state_dict())
+    copy_.train(model.training)
+    return copy_
+
 
 def bn_dropout_model(seed: int, d: int = 6, h: int = 16, c: int = 4) -> nn.Sequential:
     """Linear -> BatchNorm1d -> ReLU -> Dropout(0.5) -> Linear with unusual running statistics, so a
@@ -142,30 +73,25 @@ def bn_dropout_model(seed: int, d: int = 6, h: int = 16, c: int = 4) -> nn.Seque
     return model
 
 
-class Chooser(nn.Module):
+def chooser(c: int) -> nn.Sequential:
     """``Linear(C, C)`` with weight 2*I: the prediction is the argmax of the input, which the test sets."""
-
-    def __init__(self, c: int):
-        super().__init__()
-        self.fc = nn.Linear(c, c)
-        with torch.no_grad():
-            self.fc.weight.copy_(2 * torch.eye(c))
-            self.fc.bias.zero_()
-
-    def forward(self, x):
-        return self.fc(x)
+    model = nn.Sequential(nn.Linear(c, c))
+    with torch.no_grad():
+        model[0].weight.copy_(2 * torch.eye(c))
+        model[0].bias.zero_()
+    return model
 
 
 def chooser_inputs(predictions: torch.Tensor, c: int, seed: int) -> torch.Tensor:
-    """Inputs (N, C) for which ``Chooser`` predicts ``predictions``: random logits, the chosen one highest."""
+    """Inputs (N, C) for which ``chooser`` predicts ``predictions``: random logits, the chosen one highest."""
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(len(predictions), c, generator=gen)
     x[torch.arange(len(predictions)), predictions] = x.max(dim=1).values + 0.5 + torch.rand(len(predictions), generator=gen)
     return x
 
 
-def plain_loader(X, y, batch_size):
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=False)
+def loader_of(X, y, batch_size) -> remote.RemoteObject:
+    return remote.build("tensor_loader", X, y, batch_size)
 
 
 def oracle_evaluate(model, X, y, criterion=None, batch_size=None):
@@ -200,46 +126,38 @@ def mean_of_batch_losses(model, X, y, criterion, batch_size):
     return sum(losses) / len(losses)
 
 
-def modes(model) -> list[bool]:
-    return [m.training for m in model.modules()]
+def remote_modes(model: remote.RemoteObject) -> list[tuple[str, bool]]:
+    """``(name, training)`` of the module and every submodule in the student's process."""
+    out = []
+    for entry in model.named_modules():
+        assert isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str), (
+            "named_modules() did not give (name, module) pairs / named_modules() 的结果不对")
+        name, module = entry
+        out.append((name or "the model", module.training is True))
+    return out
 
 
-def buffers_of(model) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.named_buffers()}
+def remote_state(model) -> dict[str, torch.Tensor]:
+    """The model's state_dict, as plain tensors here."""
+    assert isinstance(model, remote.RemoteObject), (
+        f"expected the model (an nn.Module), got {type(model).__name__} / 应为模型（nn.Module）")
+    state = model.state_dict()
+    assert isinstance(state, dict) and all(isinstance(v, torch.Tensor) for v in state.values()), (
+        "state_dict() did not give a dict of tensors / state_dict() 应返回张量字典")
+    return state
+
+
+def moves_to(log, role, device):
+    return sum(1 for r, d in log if r == role and d == str(device))
+
+
+def other_moves(log, role, device):
+    return sorted({str(d) for r, d in log if r == role and d != str(device)})
 
 
 # ------------------------------------------------------------------------------------------------
 # A training scenario whose validation accuracy peaks in the middle
 # ------------------------------------------------------------------------------------------------
-
-class PhaseData(Dataset):
-    """Training samples whose labels switch after ``switch_after`` epochs: first the validation
-    rule (validation accuracy rises), then a permuted rule (it falls). ``PhaseSampler`` counts the
-    epochs, so the dataset keeps one size and the loader is an ordinary DataLoader."""
-
-    def __init__(self, X, first, later, switch_after):
-        self.X, self.first, self.later, self.switch_after = X, first, later, switch_after
-        self.epoch = 0
-
-    def __len__(self):
-        return len(self.X)
-
-    def __getitem__(self, i):
-        labels = self.first if self.epoch <= self.switch_after else self.later
-        return self.X[i], labels[i]
-
-
-class PhaseSampler(Sampler):
-    def __init__(self, dataset: PhaseData):
-        self.dataset = dataset
-
-    def __iter__(self):
-        self.dataset.epoch += 1
-        return iter(range(len(self.dataset)))
-
-    def __len__(self):
-        return len(self.dataset)
-
 
 #: 90 validation samples in batches of 15: no short batch, so the history's val_loss does not depend on
 #: how evaluate averages (that has its own test); the 44 training samples in batches of 8 do end short.
@@ -247,8 +165,9 @@ VAL_BATCH = 15
 
 
 class Scenario:
-    """Everything one training run needs, built twice from one seed: once for the submission, once
-    for the oracle, so both start from the same weights and see the same batches."""
+    """One training run: training labels follow the validation rule for ``switch_after`` epochs, then
+    a permuted rule (validation accuracy rises, then falls). Built on the student's side from its
+    data and initial weights (``build``), replayed here by an independent loop (``oracle``)."""
 
     def __init__(self, seed=0, n_train=44, n_val=90, d=5, h=12, c=3, batch_size=8, switch_after=2,
                  lr=0.05, gamma=0.8, num_epochs=5, with_bn=True):
@@ -266,34 +185,31 @@ class Scenario:
         layers = [nn.Linear(d, h)] + ([nn.BatchNorm1d(h)] if with_bn else []) + [nn.ReLU(), nn.Linear(h, c)]
         self.template = nn.Sequential(*layers)
 
-    def build(self, tracked=None):
-        """(model, criterion, optimizer, scheduler, dataloaders); the model starts in eval mode."""
-        model = copy.deepcopy(self.template).eval()
-        optimizer = torch.optim.SGD(model.parameters(), lr=self.lr, momentum=0.9)
-        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=self.gamma)
-        data = PhaseData(self.X_train, self.y_train_first, self.y_train_later, self.switch_after)
-        if tracked is None:
-            train = DataLoader(data, batch_size=self.batch_size, sampler=PhaseSampler(data))
-            val = plain_loader(self.X_val, self.y_val, VAL_BATCH)
-        else:
-            inputs_type, labels_type = tracked
+    def build(self, device=None, tracked=False):
+        """``(model, criterion, optimizer, scheduler, dataloaders, log)`` in the student's process; the
+        model starts in eval mode (as after an evaluation)."""
+        return remote.build("a4_phase_training", layer_specs(self.template), self.template.state_dict(),
+                            self.X_train, self.y_train_first, self.y_train_later, self.switch_after,
+                            self.X_val, self.y_val, batch_size=self.batch_size, val_batch=VAL_BATCH,
+                            lr=self.lr, gamma=self.gamma, device=device, tracked=tracked)
 
-            def collate(samples):
-                return (torch.stack([s[0] for s in samples]).as_subclass(inputs_type),
-                        torch.stack([s[1] for s in samples]).as_subclass(labels_type))
-
-            train = DataLoader(data, batch_size=self.batch_size, sampler=PhaseSampler(data), collate_fn=collate)
-            val = tracked_loader(self.X_val, self.y_val, VAL_BATCH, inputs_type, labels_type)
-        return model, nn.CrossEntropyLoss(), optimizer, scheduler, {"train": train, "val": val}
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.X_train) // self.batch_size) + -(-len(self.X_val) // VAL_BATCH)
 
     def oracle(self):
         """(per-epoch state dicts, history) of a plain, independent implementation of the course's loop."""
-        model, criterion, optimizer, scheduler, loaders = self.build()
+        model = copy.deepcopy(self.template)
+        criterion = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=self.lr, momentum=0.9)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=self.gamma)
         states, history = [], []
-        for epoch in range(self.num_epochs):
+        for epoch in range(1, self.num_epochs + 1):
+            labels_of_epoch = self.y_train_first if epoch <= self.switch_after else self.y_train_later
             model.train()
             total, correct, seen = 0.0, 0, 0
-            for inputs, labels in loaders["train"]:
+            for start in range(0, len(self.X_train), self.batch_size):
+                inputs = self.X_train[start:start + self.batch_size]
+                labels = labels_of_epoch[start:start + self.batch_size]
                 optimizer.zero_grad()
                 outputs = model(inputs)
                 loss = criterion(outputs, labels)
@@ -311,21 +227,39 @@ class Scenario:
 
 
 def close(a, b, atol=1e-5, rtol=1e-4) -> bool:
-    return torch.allclose(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64),
-                          atol=atol, rtol=rtol)
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    return a.shape == b.shape and torch.allclose(a, b, atol=atol, rtol=rtol)
 
 
 def which_epoch(state, states, keys) -> int | None:
     """The 1-based epoch whose weights ``state`` equals on ``keys`` (0: the initial weights), or None."""
+    if not all(k in state for k in keys):
+        return None
     for i, candidate in enumerate(states):
-        if all(close(state[k].detach().cpu(), candidate[k].cpu()) for k in keys):
+        if all(close(state[k].detach(), candidate[k]) for k in keys):
             return i
     return None
 
 
 # ------------------------------------------------------------------------------------------------
-# Tiny ImageNet trees
+# Tiny ImageNet trees, built and inspected here, in the folder both processes share
 # ------------------------------------------------------------------------------------------------
+
+def shared_folder(name: str) -> Path:
+    """A fresh folder in the exchange folder the student's process can write to."""
+    folder = remote.exchange_dir() / f"{name}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def open_to_student(root: Path) -> None:
+    """Let the student's process (possibly another uid) move and delete everything under ``root``."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        os.chmod(dirpath, 0o777)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP
+                     | stat.S_IROTH | stat.S_IWOTH)
+
 
 def raw_tree(root: Path, seed: int = 0, **sizes) -> Path:
     sizes = {"num_classes": 3, "train_per_class": 3, "val_per_class": 2, "test_images": 2, **sizes}
@@ -394,28 +328,5 @@ def leftover_dirs(root: Path) -> list[str]:
     return found
 
 
-class SimulatedKill(BaseException):
-    """Raised by the patched file operations to stop a run as Ctrl-C or a power cut would."""
-
-
-FILE_OPERATIONS = [(os, "rename"), (os, "replace"), (os, "renames"), (os, "remove"), (os, "unlink"),
-                   (os, "rmdir"), (os, "link"), (shutil, "move"), (shutil, "copy"), (shutil, "copy2"),
-                   (shutil, "copyfile"), (shutil, "rmtree")]
-
-
-def patch_file_operations(monkeypatch, module, on_call):
-    """Route every file-moving/deleting function (also names the module imported directly) through
-    ``on_call()`` before doing the real work."""
-    originals = {}
-    for owner, name in FILE_OPERATIONS:
-        original = getattr(owner, name)
-
-        def wrapper(*args, __original=original, **kwargs):
-            on_call()
-            return __original(*args, **kwargs)
-
-        originals[id(original)] = wrapper
-        monkeypatch.setattr(owner, name, wrapper)
-    for name, value in list(vars(module).items()):
-        if id(value) in originals and callable(value):
-            monkeypatch.setattr(module, name, originals[id(value)])
+def remote_error_text(exc: remote.RemoteError) -> str:
+    return f"{exc.remote_type}: {exc}"

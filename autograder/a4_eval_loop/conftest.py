@@ -1,4 +1,7 @@
-"""a4_eval_loop hidden tests: the implementation under test, single-threaded torch, and the GPU rule.
+"""a4_eval_loop hidden tests: the student's module in its own process, single-threaded torch, and the GPU rule.
+
+``eval_loop`` is a proxy to the student's module, which runs in a sandboxed server process
+(``ailit_core.grade.remote``): this process, with the tests and their oracles, never imports it.
 
 Tiny models and batches: intra-op threads only add synchronisation on a busy grading machine, and
 one thread keeps results bit-for-bit reproducible (set before torch is imported).
@@ -20,11 +23,11 @@ import torch  # noqa: E402
 # here, before the grader fingerprints torch, keeps a test's first optimizer from looking like tampering.
 import torch._dynamo  # noqa: E402,F401
 
-from ailit_core.testing import implementation_fixture  # noqa: E402
+from ailit_core.grade.remote import module_fixture  # noqa: E402
 
 torch.set_num_threads(1)
 
-eval_loop = implementation_fixture("eval_loop")
+eval_loop = module_fixture("eval_loop")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -144,7 +144,7 @@ MUTANTS = [
     Mutant("load_not_eval", (("    model.to(device)\n    model.eval()\n    return model", "    model.to(device)\n    return model"),),
            kills=("test_load_for_eval_returns_eval_model_on_device",), why="returned in train mode"),
     Mutant("load_not_moved", (("    model.to(device)\n    model.eval()\n    return model", "    model.eval()\n    return model"),),
-           kills=("test_load_for_eval_returns_eval_model_on_device",), why="the model stays where it was"),
+           kills=("test_load_for_eval_moves_model_to_device",), why="the model stays where it was"),
 ]
 
 # Generated mutants (ailit mutate) that behave like the reference, or are no mistake of the task.
