@@ -319,23 +319,22 @@ def grade_source(assignment_id: str, source: str, root: Path) -> dict:
     """Gradescope-style results of ``source`` under the hidden tests in ``root/autograder``."""
     key = (assignment_id, str(root), hashlib.sha256(source.encode("utf-8")).hexdigest())
     if key not in _HIDDEN_RUNS:
-        from ailit_core import assignments, grade
+        from ailit_core import assignments
+
+        from ailit_core.grade.results import to_gradescope
+        from ailit_core.grade.runner import run_hidden_tests
 
         assignment = assignments.get(assignment_id)
-        with tempfile.TemporaryDirectory(prefix="ailit-nb-") as tmp:
-            folder = Path(tmp) / "submissions" / "notebook"
-            folder.mkdir(parents=True)
-            (folder / assignment.filename).write_text(source, encoding="utf-8")
-            results = Path(tmp) / "out" / "students" / "notebook" / "results.json"
-            with _environ(AILIT_ROOT=str(root), PYTHONPATH=_child_pythonpath()), _silenced() as log:
-                try:
-                    grade.main(submissions_dir=folder.parent, assignment_id=assignment_id, out=Path(tmp) / "out",
-                               quiet=True)
-                except Exception as exc:  # noqa: BLE001 -- reported below with what the engine printed
-                    print(f"{type(exc).__name__}: {exc}")
-            if not results.is_file():
-                raise NotebookGradingError(f"grading did not produce results:\n{''.join(log)[-3000:]}")
-            _HIDDEN_RUNS[key] = json.loads(results.read_text("utf-8"))
+        with _environ(AILIT_ROOT=str(root), PYTHONPATH=_child_pythonpath()), _silenced() as log:
+            try:
+                result = run_hidden_tests(assignment, source.encode("utf-8"), student="notebook")
+            except Exception as exc:  # noqa: BLE001 -- reported below with what the engine printed
+                print(f"{type(exc).__name__}: {exc}")
+                result = None
+        if result is None or not result.tests:
+            detail = result.message if result is not None else ""
+            raise NotebookGradingError(f"grading did not produce results: {detail}\n{''.join(log)[-3000:]}")
+        _HIDDEN_RUNS[key] = to_gradescope(result)
     return _HIDDEN_RUNS[key]
 
 

@@ -266,7 +266,12 @@ def _trusted_tests(out: Path, version: str) -> list[dict] | None:
 
 def grade_one(assignment, submission: Submission, *, profile: str | None = None,
               engine: Engine | None = None) -> SubmissionResult:
-    """One submission (no gradebook files): read, check, run. Used by ``grade_submission``."""
+    """One submission (no gradebook files): read and check it, then ``runner.run_hidden_tests``.
+
+    The one way a single submission is graded: ``ailit grade`` per entry, the Gradescope run, and
+    (through ``run_hidden_tests`` on a notebook's module) the notebook check."""
+    from ailit_core.grade.runner import run_hidden_tests
+
     try:
         data = submission.load()
     except SubmissionProblem as problem:
@@ -274,12 +279,7 @@ def grade_one(assignment, submission: Submission, *, profile: str | None = None,
         result = unrunnable(submission.student, problem.status, problem.message, tests)
         describe(result, submission)
         return result
-    task = Task(submission.student, data, sha256_of(data))
-    if engine is not None:
-        result = next(iter(engine.run([task])))[1]
-    else:
-        with Engine(assignment, profile=profile) as started:
-            result = next(iter(started.run([task])))[1]
+    result = run_hidden_tests(assignment, data, student=submission.student, profile=profile, engine=engine)
     describe(result, submission)
     result.graded_at = _now()
     return result

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -32,20 +31,19 @@ def _notebook_module(submission: Path, filename: str) -> str | None:
 
 
 def grade(assignment_id: str, submission: Path, results: Path) -> dict:
-    from ailit_core import grade as engine
+    """The Gradescope payload for ``submission`` (a folder), graded like one entry of ``ailit grade``."""
+    from ailit_core.grade.batch import grade_one
+    from ailit_core.grade.results import to_gradescope
+    from ailit_core.grade.runner import run_hidden_tests
+    from ailit_core.grade.submissions import Submission
 
     assignment = assignments.get(assignment_id)
-    with tempfile.TemporaryDirectory(prefix="ailit-gs-") as tmp:
-        batch = Path(tmp) / "submissions"
-        batch.mkdir()
-        source = _notebook_module(submission, assignment.filename) if submission.is_dir() else None
-        if source is not None:
-            (batch / "submission").mkdir()
-            (batch / "submission" / assignment.filename).write_text(source, encoding="utf-8")
-        else:
-            (batch / "submission").symlink_to(submission.resolve(), target_is_directory=True)
-        engine.main(submissions_dir=batch, assignment_id=assignment_id, out=Path(tmp) / "out", quiet=True)
-        payload = json.loads((Path(tmp) / "out" / "students" / "submission" / "results.json").read_text(encoding="utf-8"))
+    source = _notebook_module(submission, assignment.filename) if submission.is_dir() else None
+    if source is not None:
+        result = run_hidden_tests(assignment, source.encode("utf-8"), student="submission")
+    else:
+        result = grade_one(assignment, Submission("submission", submission.resolve(), assignment.filename))
+    payload = to_gradescope(result)
     if source is not None:
         payload["output"] = ("Graded the code cells of your notebook. / 已按 notebook 的代码单元评分。\n"
                              + payload.get("output", "")).strip()
