@@ -83,8 +83,9 @@ def test_evaluate_restores_previous_mode(eval_loop, start_in_train_mode):
     wanted = "train" if start_in_train_mode else "eval"
     wrong = [name for name, training in remote_modes(model) if training != start_in_train_mode]
     assert not wrong, (
-        f"the model was in {wanted} mode before evaluate and {', '.join(wrong)} is not after it: remember "
-        f"model.training and restore it with model.train(was_training) / 评估前模型处于 {wanted} 模式，评估后应恢复")
+        f"the model was in {wanted} mode before evaluate, but after it {', '.join(wrong)} "
+        f"{'is' if len(wrong) == 1 else 'are'} not: remember model.training and restore it with "
+        f"model.train(was_training) / 评估前模型处于 {wanted} 模式，评估后应恢复")
 
 
 @pytest.mark.points(1)
