@@ -36,7 +36,7 @@ FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\s+.+$", re.MULTILINE)
 NEEDS_SHELL = re.compile(r"\b(get_ipython|display)\b")
 SHELL_PRELUDE = ("from ailit_core.notebook import graded_shell as get_ipython, graded_display as display"
                  "  # notebook magics do nothing when graded")
-SUITE_IGNORED = {"__pycache__", ".pytest_cache"}
+SUITE_IGNORED = {"__pycache__", ".pytest_cache"}  # as grade.suite.IGNORED (this module must import alone)
 PUBLIC_TIMEOUT_S = 300
 
 
@@ -215,16 +215,10 @@ def graded_display(*objects, **_kwargs) -> None:
 
 
 def suite_digest(autograder_dir: Path, assignment_id: str) -> str:
-    """A fingerprint of an assignment's hidden suite (its folder and the grader's pytest.ini)."""
-    autograder_dir = Path(autograder_dir)
-    files = [autograder_dir / "pytest.ini"]
-    files += sorted(p for p in (autograder_dir / assignment_id).rglob("*")
-                    if p.is_file() and not set(p.relative_to(autograder_dir).parts) & SUITE_IGNORED)
-    h = hashlib.sha256()
-    for path in files:
-        h.update(path.relative_to(autograder_dir).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()[:16]
+    """A fingerprint of an assignment's hidden suite (``grade.suite.HiddenSuite.digest``)."""
+    from ailit_core.grade.suite import HiddenSuite
+
+    return HiddenSuite(assignment_id, autograder_dir).digest()
 
 
 def _suite_roots(assignment_id: str, start: Path) -> list[Path]:

@@ -15,30 +15,17 @@ import json
 from pathlib import Path
 
 from ailit_core import paths
+from ailit_core.grade.suite import HiddenSuite, hash_tree
 from ailit_core.grade.results import STATUS_GRADER_ERROR, SubmissionResult, from_gradescope
 
 ENGINE_VERSION = "3"  # 3: per-student folders under students/, decoding, notebooks and archives
 
 
-def _hash_tree(digest, root: Path, label: str) -> None:
-    if not root.exists():
-        return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc"):
-            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-
-
 def tests_version(assignment, *, profile: str | None, limits, extra_pytest_args=()) -> str:
     import ailit_core
 
-    digest = hashlib.sha256(f"engine {ENGINE_VERSION}\0".encode())
-    _hash_tree(digest, assignment.hidden_tests_dir, "hidden")
-    ini = paths.autograder_dir() / "pytest.ini"
-    if ini.is_file():
-        digest.update(ini.read_bytes())
-    _hash_tree(digest, Path(ailit_core.__file__).parent, "ailit_core")
+    digest = hashlib.sha256(f"engine {ENGINE_VERSION}\0suite {HiddenSuite.of(assignment).digest()}\0".encode())
+    hash_tree(digest, Path(ailit_core.__file__).parent, "ailit_core")
     settings = {"profile": profile or "fast", "timeout": limits.timeout_s, "test_timeout": limits.test_timeout_s,
                 "memory": limits.memory_mb, "output": limits.output_mb, "args": list(extra_pytest_args)}
     digest.update(json.dumps(settings, sort_keys=True).encode())

@@ -192,17 +192,9 @@ class Server:
 
 
 def pytest_args_for(assignment, extra: list[str]) -> list[str]:
-    from ailit_core import paths
+    from ailit_core.grade.suite import HiddenSuite
 
-    return [
-        str(assignment.hidden_tests_dir),
-        "-c", str(paths.autograder_dir() / "pytest.ini"),
-        "--rootdir", str(paths.autograder_dir()),
-        "-p", "ailit_core.grade.plugin",
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:pastebin",
-        "-q", "--no-header", "-s", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        *extra,
-    ]
+    return HiddenSuite.of(assignment).pytest_args(extra)
 
 
 def prepare(settings: Settings, server: Server | None) -> Prepared:
@@ -262,8 +254,9 @@ def prebuild_fixtures(assignment) -> list[str]:
     cache.fixtures_root().mkdir(parents=True, exist_ok=True)  # so that it exists to be shown to runs
     if not profiles.current().is_fast:
         return []
-    text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
-                     for p in sorted(assignment.hidden_tests_dir.rglob("*.py")))
+    from ailit_core.grade.suite import HiddenSuite
+
+    text = HiddenSuite.of(assignment).source_text()
     notes = []
     for name in DATASETS:
         if re.search(rf"\b{name}\b", text):

@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 import ailit_core
 from ailit_core import paths
+from ailit_core.grade.suite import HiddenSuite, hash_tree
 from ailit_core.grade.engine import Engine, Limits, Task
 
 CACHE_VERSION = "1"
@@ -52,27 +53,13 @@ class Job:
     data: dict = field(default_factory=dict)
 
 
-def _hash_tree(digest, root: Path, label: str, skip: Path | None = None) -> None:
-    if not root.exists():
-        return
-    for path in sorted(root.rglob("*")):
-        if skip is not None and skip in path.parents:
-            continue
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(f"{label}/{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
-
-
 def suite_fingerprint(assignment, limits: Limits, env: dict[str, str]) -> str:
     """Everything besides the module that decides a grade: the hidden tests, the grader's pytest.ini,
     the package (less this mutation tool, which only asks), the limits and the extra environment."""
     digest = hashlib.sha256(f"mutate {CACHE_VERSION}\0".encode())
-    _hash_tree(digest, assignment.hidden_tests_dir, "hidden")
-    ini = paths.autograder_dir() / "pytest.ini"
-    if ini.is_file():
-        digest.update(ini.read_bytes())
+    digest.update(f"suite {HiddenSuite.of(assignment).digest()}\0".encode())
     package = Path(ailit_core.__file__).resolve().parent
-    _hash_tree(digest, package, "ailit_core", skip=package / "mutate")
+    hash_tree(digest, package, "ailit_core", skip=package / "mutate")
     settings = {"timeout": limits.timeout_s, "test_timeout": limits.test_timeout_s, "memory": limits.memory_mb,
                 "env": env}
     digest.update(json.dumps(settings, sort_keys=True).encode())

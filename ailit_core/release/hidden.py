@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ailit_core import paths
 from ailit_core.assignments import Assignment
-from ailit_core.notebook import SUITE_IGNORED, suite_digest
+from ailit_core.grade.suite import HiddenSuite
+from ailit_core.notebook import SUITE_IGNORED
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,7 @@ def by_function(tests: list[HiddenTest]) -> list[tuple[str, list[HiddenTest]]]:
 
 def suite_files(assignment: Assignment) -> list[Path]:
     """The grader's pytest.ini and every file of ``autograder/<id>/``, relative to ``autograder/``."""
-    autograder = paths.autograder_dir()
-    files = [Path("pytest.ini")]
-    files += sorted(p.relative_to(autograder) for p in assignment.hidden_tests_dir.rglob("*")
-                    if p.is_file() and not set(p.relative_to(autograder).parts) & SUITE_IGNORED)
-    return files
+    return HiddenSuite.of(assignment).files()
 
 
 def copy_suite(assignment: Assignment, dest_root: Path) -> list[Path]:
@@ -93,7 +90,7 @@ def copy_suite(assignment: Assignment, dest_root: Path) -> list[Path]:
 
 
 def digest(assignment: Assignment) -> str:
-    return suite_digest(paths.autograder_dir(), assignment.id)
+    return HiddenSuite.of(assignment).digest()
 
 
 def public_test_files(assignment: Assignment) -> dict[str, bytes]:
