@@ -188,9 +188,10 @@ def _grade(args) -> int:
 
     signal.signal(signal.SIGTERM, stop)  # a stopped batch keeps what it finished
     try:
-        results = grade.main(submissions_dir=args.submissions, assignment_id=args.assignment, out=args.out,
-                             profile=args.profile, quiet=args.quiet, jobs=args.jobs, force=args.force,
-                             timeout_s=args.timeout, test_timeout_s=args.test_timeout, memory_mb=args.memory)
+        options = grade.GradeOptions(submissions_dir=args.submissions, assignment_id=args.assignment, out=args.out,
+                                     profile=args.profile, quiet=args.quiet, jobs=args.jobs, force=args.force,
+                                     timeout_s=args.timeout, test_timeout_s=args.test_timeout, memory_mb=args.memory)
+        results = grade.main(options)
     except grade.SubmissionProblem as problem:
         print(f"ailit: error: {problem.message}", file=sys.stderr)
         return 2

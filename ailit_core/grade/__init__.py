@@ -23,14 +23,14 @@ namespaces) only guards Python-level file and socket access. GRADING.md has the 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ailit_core.grade.batch import HiddenTestsBroken, grade_batch, grade_one
+from ailit_core.grade.options import GradeOptions
 from ailit_core.grade.results import SubmissionResult, to_gradescope
 from ailit_core.grade.runner import run_hidden_tests
 from ailit_core.grade.submissions import Submission, SubmissionProblem
 
-__all__ = ["main", "grade_submission", "run_hidden_tests", "SubmissionResult", "Submission", "SubmissionProblem",
+__all__ = ["main", "GradeOptions", "grade_submission", "run_hidden_tests", "SubmissionResult", "Submission", "SubmissionProblem",
            "HiddenTestsBroken", "to_gradescope"]
 
 
@@ -39,10 +39,6 @@ def grade_submission(assignment, submission: Submission, *, profile: str | None 
     return grade_one(assignment, submission, profile=profile, engine=engine)
 
 
-def main(*, submissions_dir: Path, assignment_id: str, out: Path, profile: str | None = None, quiet: bool = False,
-         jobs: int = 1, force: bool = False, timeout_s: float | None = None, test_timeout_s: float | None = None,
-         memory_mb: int | None = None, mode: str | None = None) -> list[SubmissionResult]:
-    """Grade every submission in ``submissions_dir`` into ``out``; returns the results by student."""
-    return grade_batch(submissions_dir=submissions_dir, assignment_id=assignment_id, out=out, profile=profile,
-                       quiet=quiet, jobs=jobs, force=force, timeout_s=timeout_s, test_timeout_s=test_timeout_s,
-                       memory_mb=memory_mb, mode=mode)
+def main(options: GradeOptions | None = None, **fields) -> list[SubmissionResult]:
+    """Grade every submission of a batch; ``options`` (or its fields as keywords: ``GradeOptions``)."""
+    return grade_batch(options if options is not None else GradeOptions(**fields))

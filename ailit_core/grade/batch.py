@@ -16,7 +16,8 @@ from pathlib import Path
 
 from ailit_core import assignments
 from ailit_core.grade import gradebook, overrides as overrides_file, resume, summary
-from ailit_core.grade.engine import Engine, EngineError, Limits, Task
+from ailit_core.grade.engine import Engine, EngineError, Task
+from ailit_core.grade.options import GradeOptions
 from ailit_core.grade.results import (
     STATUS_DUPLICATE, STATUS_GRADED, STATUS_GRADER_ERROR, STATUS_STUB, STATUS_TIMEOUT, STATUS_UNREADABLE,
     SubmissionResult,
@@ -127,19 +128,18 @@ class _Progress:
             self.bar.close()
 
 
-def grade_batch(*, submissions_dir: Path, assignment_id: str, out: Path, profile: str | None = None,
-                quiet: bool = False, jobs: int = 1, force: bool = False, timeout_s: float | None = None,
-                test_timeout_s: float | None = None, memory_mb: int | None = None,
-                mode: str | None = None) -> list[SubmissionResult]:
+def grade_batch(options: GradeOptions) -> list[SubmissionResult]:
+    """Grade every entry of ``options.submissions_dir`` into ``options.out``; results by student."""
+    assignment_id, profile, jobs, force, mode = (options.assignment_id, options.profile, options.jobs,
+                                                 options.force, options.mode)
+    submissions_dir, out, quiet = options.submissions_dir, options.out, options.quiet
     assignment = assignments.get(assignment_id)
     if not assignment.hidden_tests_dir.is_dir():
         raise FileNotFoundError(f"no hidden tests for {assignment.id} (expected {assignment.hidden_tests_dir})")
-    submissions_dir, out = Path(submissions_dir), Path(out)
     found = discover(submissions_dir, assignment.filename, out=out)
     out.mkdir(parents=True, exist_ok=True)
     title = title_of(assignment)
-    limits = Limits.for_assignment(assignment, profile, timeout_s=timeout_s, test_timeout_s=test_timeout_s,
-                                   memory_mb=memory_mb)
+    limits = options.limits(assignment)
     version = resume.tests_version(assignment, profile=profile, limits=limits)
     overrides, override_problems = overrides_file.load(out)
     overrides_file.write_template(out)
