@@ -24,11 +24,14 @@ from ailit_core.release.requirements import _module_files, _package_root, import
 
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed: the same sources give a byte-identical zip
 # Parts of ailit_core that grade or build releases: they hold or reach hidden tests and solutions.
-GRADING_MODULES = ("ailit_core.grade", "ailit_core.mutate", "ailit_core.release", "ailit_core.notebook", "ailit_core.verify",
-                   "ailit_core.cli", "ailit_core.__main__", "ailit_core.assignments", "ailit_core.paths")
+GRADING_MODULES = ("ailit_core.grade", "ailit_core.mutate", "ailit_core.release", "ailit_core.notebook",
+                   "ailit_core.verify", "ailit_core.cli", "ailit_core.__main__", "ailit_core.assignments",
+                   "ailit_core.paths")
 # Subpackages that import their modules by name at run time (``ailit_core.data.get_datasets("mnist")``):
 # shipped whole once any part of them is needed.
 WHOLE_SUBPACKAGES = ("ailit_core.data", "ailit_core.models")
+
+
 class StudentReleaseError(ValueError):
     pass
 

@@ -96,6 +96,16 @@ def test_requirements_are_the_assignments_own_and_match_the_pyproject_extra(assi
     assert names(extra) == names(required), f"pyproject.toml extra {assignment_id} must list {sorted(required)}"
 
 
+def test_a_test_that_imports_grading_code_stops_the_release(tmp_path):
+    from ailit_core.release.student import StudentReleaseError, helper_modules
+
+    test = tmp_path / "test_x.py"
+    test.write_text("from ailit_core.testing import implementation\n\ndef test_x():\n"
+                    "    from ailit_core.grade import main\n", encoding="utf-8")
+    with pytest.raises(StudentReleaseError, match="ailit_core.grade"):
+        helper_modules([test])
+
+
 def clean_env(**extra) -> dict:
     """No trace of this checkout: no PYTHONPATH into it, no AILIT_IMPL, not run from it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AILIT_", "VIRTUAL_ENV"))}
