@@ -23,3 +23,9 @@ def test_cli_release_gradescope_prints_the_zip(tmp_path, capsys):
     assert cli.main(["release", "--format", "gradescope", "a1_xor_backprop", "-o", str(tmp_path)]) == 0
     zip_path = tmp_path / "a1_xor_backprop" / "autograder.zip"
     assert zip_path.is_file() and str(zip_path) in capsys.readouterr().out
+
+
+def test_cli_release_student_writes_one_zip_per_assignment(tmp_path, capsys):
+    assert cli.main(["release", "--format", "student", "a1_xor_backprop", "-o", str(tmp_path)]) == 0
+    zip_path = tmp_path / "a1_xor_backprop.zip"
+    assert zip_path.is_file() and str(zip_path) in capsys.readouterr().out
