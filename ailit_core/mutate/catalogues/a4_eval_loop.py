@@ -133,6 +133,8 @@ MUTANTS = [
                          "                loose.unlink()  # 'rm *.txt', sloppily\n" + CLASS_LOOP),),
            kills=("test_prepare_is_idempotent", "test_prepare_completes_half_prepared_tree", "test_prepare_survives_interruption"),
            why="a re-run deletes the images moved by the first run"),
+    Mutant("str_root_unsupported", (("    root = Path(root)\n\n    def move", "\n    def move"),),
+           kills=("test_prepare_val_layout",), why="root / \"train\" works on the course's Path but not on a str path"),
     Mutant("done_marker",
            (("    root = Path(root)\n\n    def move", "    root = Path(root)\n    if any((root / \"train\").glob(\"*/*.JPEG\")):\n"
                                                   "        return  # already prepared\n\n    def move"),),
