@@ -14,33 +14,26 @@ code existed; a test a run never reports scores 0.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import selectors
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ailit_core.grade import channel, isolation, plugin, sandbox, verdict
-from ailit_core.grade.launch import Settings, launch_args
+from ailit_core.grade.launch import Settings
+from ailit_core.grade.parents import ParentFailed, ParentGone, WarmParent
 from ailit_core.grade.results import SubmissionResult
 from ailit_core.grade.verdict import Tally
 
 GRACE_S = 3.0  # beyond a run's own per-test alarm before the engine kills it
 MEMORY_POLL_S = 0.5
 MAX_RESTARTS = 5
-READY_TIMEOUT_S = 900.0
-
-
-class _ParentGone(OSError):
-    """A warm parent did not take a request (it died): restart it and try once more."""
 
 
 class EngineError(RuntimeError):
@@ -124,86 +117,46 @@ class Engine:
         self.settings = Settings(assignment_id=assignment.id, profile=profile,
                                  extra_pytest_args=list(extra_pytest_args or []), mode=mode,
                                  hide=[str(Path(h).resolve()) for h in hide if h], start=start, warm=warm)
-        self.proc: subprocess.Popen | None = None
-        self.sock: socket.socket | None = None
-        self.info: dict = {}
         self.selector = selectors.DefaultSelector()
         self._tmp = tempfile.TemporaryDirectory(prefix="ailit-engine-")
         self._active: dict[str, _Run] = {}
-        self._zygote_buffer: list[dict] = []
-        self.student_proc: subprocess.Popen | None = None
-        self.student_sock: socket.socket | None = None
-        self.student_info: dict = {}
+        self.parent = WarmParent(self.settings, "tests", Path(self._tmp.name), profile)
+        self.students: WarmParent | None = None  # the student parent (suites behind the boundary)
+        self._restarts = 0
+        self._death_note = ""
 
-    # -- warm parent -----------------------------------------------------------------------------
+    # -- warm parents ----------------------------------------------------------------------------
     def start(self) -> "Engine":
-        self.proc, self.sock, self._log_path, message = self._start_parent(self.settings, "zygote")
-        if message is None or message.get("op") != "ready":
-            log = self._log_tail(full=True)
-            detail = (message or {}).get("message") or "no answer"
-            cause = first_cause(log)
-            if cause and cause not in detail:
-                detail = f"{detail} ({cause})"
+        try:
+            self.parent.start()
+        except ParentFailed as exc:
             self.close()
-            raise EngineError(f"the grading process for {self.assignment.id} did not start: {detail}", log=log)
-        self.info = message
-        self.sock.setblocking(False)
-        self.selector.register(self.sock, selectors.EVENT_READ, ("zygote", None))
-        if self.info.get("boundary"):
-            self._start_student_parent()
+            raise EngineError(f"the grading process for {self.assignment.id} did not start: {exc}", log=exc.log) from None
+        self.selector.register(self.parent.sock, selectors.EVENT_READ, ("parent", self.parent))
+        if self.parent.info.get("boundary"):
+            # The second warm parent forks the student servers; it never sees the hidden suite.
+            self.students = WarmParent(Settings(**{**self.settings.__dict__, "role": "student"}), "student",
+                                       Path(self._tmp.name), self.profile)
+            try:
+                self.students.start()
+            except ParentFailed as exc:
+                self.close()
+                raise EngineError(f"the student-side process for {self.assignment.id} did not start: {exc}",
+                                  log=exc.log) from None
+            self.selector.register(self.students.sock, selectors.EVENT_READ, ("parent", self.students))
         return self
 
-    def _start_student_parent(self) -> None:
-        """The second warm parent: forks the student servers; it never sees the hidden suite."""
-        settings = Settings(**{**self.settings.__dict__, "role": "student"})
-        self.student_proc, self.student_sock, self._student_log, message = self._start_parent(settings, "student")
-        if message is None or message.get("op") != "ready":
-            detail = (message or {}).get("message") or _tail(self._student_log) or "no answer"
-            log = _tail(self._student_log, full=True)
-            self.close()
-            raise EngineError(f"the student-side process for {self.assignment.id} did not start: {detail}", log=log)
-        self.student_info = message
-        self.student_sock.setblocking(False)
-        self.selector.register(self.student_sock, selectors.EVENT_READ, ("student", None))
+    @property
+    def info(self) -> dict:
+        return self.parent.info
 
-    def _start_parent(self, settings: Settings, name: str):
-        import ailit_core
-
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        for s in (parent, child):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        # One CPU thread per run: -j uses the cores. Multi-threaded BLAS/OpenMP pools in a child
-        # forked from a warm parent ran several times slower here (and the hidden suites pin
-        # torch to one thread for reproducibility anyway). AILIT_GRADE_THREADS overrides.
-        threads = max(1, int(os.environ.get("AILIT_GRADE_THREADS") or 1))
-        env = dict(os.environ)
-        package_parent = str(Path(ailit_core.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
-        env.update({
-            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
-            "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
-            "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
-            # Only the plugins the grader names: scanning installed packages for more costs every run
-            # time, and a stray plugin could change what a hidden test does.
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-        })
-        if self.profile:
-            env["AILIT_PROFILE"] = self.profile
-        log_path = Path(self._tmp.name) / f"{name}.log"
-        log = open(log_path, "wb")
-        # cwd "/": pytest returns to its start folder at the end of a run, and "/" exists in every sandbox.
-        proc = subprocess.Popen(
-            [sys.executable, *launch_args(), settings.to_json(), str(child.fileno())],
-            pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-        )
-        log.close()
-        child.close()
-        message = _receive(parent, READY_TIMEOUT_S)
-        return proc, parent, log_path, message
+    @property
+    def proc(self):
+        """The tests' warm parent process."""
+        return self.parent.proc
 
     def _log_tail(self, full: bool = False) -> str:
-        return _tail(self._log_path, full=full)
+        return self.parent.log_tail(full=full)
 
     @property
     def tests(self) -> list[dict]:
@@ -216,8 +169,7 @@ class Engine:
     @property
     def mode(self) -> str:
         """The isolation of the processes that run student code."""
-        info = self.student_info if self.boundary else self.info
-        return info.get("mode", "?")
+        return (self.students if self.boundary else self.parent).info.get("mode", "?")
 
     @property
     def isolation(self) -> "isolation.Isolation":
@@ -226,54 +178,23 @@ class Engine:
     @property
     def boundary(self) -> bool:
         """The suite runs in a trusted process and calls the student's code in a server process."""
-        return bool(self.info.get("boundary")) and self.student_sock is not None
+        return bool(self.info.get("boundary")) and self.students is not None
 
     def close(self) -> None:
         for run in list(self._active.values()):
             self._kill(run, "grader stopped")
-        if self.sock is not None:
-            try:
-                self.sock.setblocking(True)
-                self.sock.send(json.dumps({"op": "quit"}).encode())
-            except OSError:
-                pass
-            try:
-                self.selector.unregister(self.sock)
-            except (KeyError, ValueError):
-                pass
-            self.sock.close()
-            self.sock = None
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
-        self._close_student_parent()
+        for parent in (self.parent, self.students):
+            if parent is not None:
+                self._forget(parent)
+                parent.close()
         self.selector.close()
         self._tmp.cleanup()
 
-    def _close_student_parent(self) -> None:
-        if self.student_sock is not None:
-            try:
-                self.selector.unregister(self.student_sock)
-            except (KeyError, ValueError):
-                pass
-            try:
-                self.student_sock.setblocking(True)
-                self.student_sock.send(json.dumps({"op": "quit"}).encode())
-            except OSError:
-                pass
-            self.student_sock.close()
-            self.student_sock = None
-        if self.student_proc is not None:
-            try:
-                self.student_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.student_proc.kill()
-                self.student_proc.wait()
-            self.student_proc = None
+    def _forget(self, parent: WarmParent) -> None:
+        try:
+            self.selector.unregister(parent.sock)
+        except (KeyError, ValueError, TypeError):
+            pass
 
     def __enter__(self) -> "Engine":
         return self.start()
@@ -293,10 +214,8 @@ class Engine:
                 self._launch(tally, only)
             for key, _mask in self.selector.select(timeout=0.1):
                 kind, run = key.data
-                if kind == "zygote":
-                    self._on_zygote()
-                elif kind == "student":
-                    self._on_student_parent()
+                if kind == "parent":
+                    self._on_parent(run)
                 elif kind == "result":
                     self._on_result(run)
                 elif kind == "output":
@@ -312,29 +231,25 @@ class Engine:
                     else:
                         yield run.tally.task, self._result(run.tally)
 
-    def _restart_zygote(self) -> None:
-        self._restarts = getattr(self, "_restarts", 0) + 1
+    def _restart_parents(self) -> None:
+        """A warm parent died: start both afresh (at most twice a batch), with the same tests."""
+        self._restarts += 1
         if self._restarts > 2:
-            raise EngineError(f"the grading process keeps stopping: {getattr(self, '_death_note', '')[-500:]}")
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-        if self.student_proc is not None:
-            self.student_proc.kill()
-        self._close_student_parent()
-        self.student_info = {}
+            raise EngineError(f"the grading process keeps stopping: {self._death_note[-500:]}")
         tests = self.tests
+        for parent in (self.parent, self.students):
+            if parent is not None:
+                self._forget(parent)
+                parent.close(kill=True)
+        self.parent = WarmParent(self.settings, "tests", Path(self._tmp.name), self.profile)
+        self.students = None
         self.start()
         if self.tests != tests:
             raise EngineError("the hidden tests changed while grading")
 
     def _launch(self, tally: Tally, only: list[str] | None) -> None:
-        if self.info.get("dead") or self.student_info.get("dead"):
-            self._restart_zygote()
+        if self.parent.dead or (self.students is not None and self.students.dead):
+            self._restart_parents()
         run = _Run(tally, only)
         tally.runs += 1
         if self.isolation.fresh_uid(root=os.geteuid() == 0):
@@ -352,12 +267,13 @@ class Engine:
             try:
                 self._dispatch(run, job, tally.task.source, result_w, out_w)
                 break
-            except _ParentGone as exc:
+            except ParentGone as exc:
+                self._parent_died()
                 if attempt:
                     for fd in (result_r, result_w, out_r, out_w):
                         os.close(fd)
                     raise EngineError(f"the grading process stopped: {exc}") from None
-                self._restart_zygote()
+                self._restart_parents()
         for fd in (result_w, out_w):
             os.close(fd)
         for fd in (result_r, out_r):
@@ -385,17 +301,17 @@ class Engine:
                               "block_imports": list(options.get("block_imports", []))}
                 key = f"{run.job_id}/{name}"
                 run.servers[key] = None
-                self._send_job(self.student_sock, key, [student_end.fileno(), out_w], server_job, source)
+                self.students.send_job(key, [student_end.fileno(), out_w], server_job, source)
                 student_end.close()
             log_fd = os.open(Path(self._tmp.name) / f"trusted-{run.job_id}.log", os.O_WRONLY | os.O_CREAT, 0o600)
             trusted_job = {**job, "servers": servers, "nbytes": 0}
-            self._send_job(self.sock, run.job_id, [result_w, log_fd, *(ours.fileno() for ours, _ in pairs)],
-                           trusted_job, b"")
+            self.parent.send_job(run.job_id, [result_w, log_fd, *(ours.fileno() for ours, _ in pairs)],
+                                 trusted_job, b"")
             os.close(log_fd)
             for ours, _ in pairs:
                 ours.close()
         else:
-            self._send_job(self.sock, run.job_id, [result_w, out_w], job, source)
+            self.parent.send_job(run.job_id, [result_w, out_w], job, source)
 
     def _exchange_folder(self, run: _Run) -> str:
         root = Path(self._tmp.name) / "exchange"
@@ -408,80 +324,39 @@ class Engine:
         run.exchange = str(folder)
         return str(folder)
 
-    def _send_job(self, sock: socket.socket, key: str, fds: list[int], job: dict, source: bytes) -> None:
-        """Ask a warm parent to fork a process for ``key``; its job (and module) follow on a pipe."""
-        job_r, job_w = os.pipe()
-        request = [json.dumps({"op": "run", "job": key}).encode()]
-        try:
-            sock.setblocking(True)
-            socket.send_fds(sock, request, [job_r, *fds])
-            sock.setblocking(False)
-        except OSError as exc:
-            os.close(job_r)
-            os.close(job_w)
-            self._zygote_died()
-            raise _ParentGone(str(exc)) from None
-        os.close(job_r)
-        payload = json.dumps(job).encode() + b"\n" + source
-        threading.Thread(target=_write_all, args=(job_w, payload), daemon=True).start()
-
-    def _on_student_parent(self) -> None:
-        while True:
-            try:
-                data = self.student_sock.recv(1 << 20)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self._zygote_died()
-                return
-            try:
-                message = json.loads(data.decode("utf-8"))
-                run_id, _, _name = str(message.get("job")).partition("/")
-            except (UnicodeDecodeError, ValueError, AttributeError):
-                continue
+    def _on_parent(self, parent: WarmParent) -> None:
+        """``started``/``exited`` for the processes a warm parent forked (runs, student servers)."""
+        for message in parent.messages():
+            key = str(message.get("job"))
+            run_id = key.partition("/")[0]
             run = self._active.get(run_id)
-            if run is None or message.get("job") not in run.servers:
-                continue
-            if message.get("op") == "started":
-                run.servers[message["job"]] = message.get("pid")
-            elif message.get("op") == "exited":
-                run.server_exits[message["job"]] = message.get("code")
-
-    def _on_zygote(self) -> None:
-        while True:
-            try:
-                data = self.sock.recv(1 << 20)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                self._zygote_died()
-                return
-            message = json.loads(data.decode("utf-8"))
-            run = self._active.get(message.get("job"))
             if run is None:
                 continue
-            if message["op"] == "started":
-                run.pid = message["pid"]
-            elif message["op"] == "exited":
-                run.exit_code = message["code"]
-                run.exited_at = time.monotonic()
+            if parent is self.parent and key == run.job_id:
+                if message.get("op") == "started":
+                    run.pid = message.get("pid")
+                elif message.get("op") == "exited":
+                    run.exit_code = message.get("code")
+                    run.exited_at = time.monotonic()
+            elif parent is self.students and key in run.servers:
+                if message.get("op") == "started":
+                    run.servers[key] = message.get("pid")
+                elif message.get("op") == "exited":
+                    run.server_exits[key] = message.get("code")
+        if parent.dead:
+            self._parent_died()
 
-    def _zygote_died(self) -> None:
-        for sock in (self.sock, self.student_sock):
-            try:
-                self.selector.unregister(sock)
-            except (KeyError, ValueError):
-                pass
+    def _parent_died(self) -> None:
+        for parent in (self.parent, self.students):
+            if parent is not None:
+                self._forget(parent)
         for run in self._active.values():
             self._kill(run, "grader_failed")
             run.exit_code = run.exit_code if run.exit_code is not None else -9
             run.exited_at = time.monotonic()
-        self.info["dead"] = True
-        self._death_note = self._log_tail() + ("\n" + _tail(getattr(self, "_student_log", None))).rstrip()
+        self.parent.dead = True
+        notes = [p.log_tail() for p in (self.parent, self.students) if p is not None]
+        self._death_note = "\n".join(n for n in notes if n)
 
     def _on_output(self, run: _Run) -> None:
         try:
@@ -649,10 +524,10 @@ class Engine:
         # The warm parent signals the run's process group (it alone knows the pid is still its
         # child); the rest of the run dies with it: PID namespace, parent-death signals, sweeps.
         if run.exit_code is None:
-            _ask_kill(self.sock, run.job_id)
+            self.parent.kill(run.job_id)
         for key in run.servers:
-            if key not in run.server_exits:
-                _ask_kill(self.student_sock, key)
+            if key not in run.server_exits and self.students is not None:
+                self.students.kill(key)
         self._sweep(run)
 
     def _sweep(self, run: _Run) -> None:
@@ -765,7 +640,7 @@ class Engine:
 
     def _result(self, tally: Tally) -> SubmissionResult:
         return verdict.result(tally, self.limits, self.assignment.filename, self.mode,
-                              death_note=getattr(self, "_death_note", ""))
+                              death_note=self._death_note)
 
 
 def _server_tag(tag: str, server: str) -> str:
@@ -775,65 +650,6 @@ def _server_tag(tag: str, server: str) -> str:
 def _tags(run: _Run) -> list[str]:
     return [run.tag] + [_server_tag(run.tag, key.partition("/")[2]) for key in run.servers
                         if not key.endswith("/default")]
-
-
-def first_cause(log: str) -> str:
-    """One line naming why a warm parent stopped, from its log: pytest's own headline (e.g.
-    "ImportError while loading conftest ...") and the exception it reports ("E   ModuleNotFoundError...")."""
-    import re
-
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    headline = next((line for line in lines if re.match(r"(ImportError while|ERROR: |error: |INTERNALERROR)", line)), "")
-    error = next((line[1:].strip() for line in reversed(lines) if re.match(r"E\s+\w+(Error|Exception)\b", line)), "")
-    if not error:
-        error = next((line for line in reversed(lines) if re.match(r"\w+(Error|Exception): ", line)), "")
-    return ": ".join(part.rstrip(".") for part in (headline, error) if part)[:400]
-
-
-def _ask_kill(sock: socket.socket | None, job: str) -> None:
-    if sock is None:
-        return
-    try:
-        sock.setblocking(True)
-        sock.send(json.dumps({"op": "kill", "job": job}).encode())
-        sock.setblocking(False)
-    except OSError:
-        pass
-
-
-def _tail(path: Path | None, full: bool = False) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace") if path else ""
-    except OSError:
-        return ""
-    return text.strip() if full else text[-2000:].strip()
-
-
-def _receive(sock: socket.socket, timeout: float) -> dict | None:
-    sock.settimeout(timeout)
-    try:
-        data = sock.recv(8 << 20)
-    except (socket.timeout, OSError):
-        return None
-    if not data:
-        return None
-    try:
-        message = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return message if isinstance(message, dict) else None
-
-
-def _write_all(fd: int, payload: bytes) -> None:
-    try:
-        view = memoryview(payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _remove_tree(tag: str) -> None:

@@ -1,6 +1,6 @@
-"""The one line that names why the grading process could not start (from its log)."""
+"""Warm parents: the one line that names why one could not start (from its log)."""
 
-from ailit_core.grade.engine import first_cause
+from ailit_core.grade.parents import first_cause
 
 CONFTEST_LOG = """ImportError while loading conftest '/x/autograder/a1_xor_backprop/conftest.py'.
 x/autograder/a1_xor_backprop/conftest.py:11: in <module>
