@@ -1,24 +1,24 @@
-"""Independent oracles and instruments for the a5 hidden tests (never shown to students).
+"""Independent oracles for the a5 hidden tests, run in the trusted process (never shown to students).
 
-- ``Oracle``: the by-hand pipeline computed here in float64 with brute-force span search, plus the
-  score of any character span (so a student's answer can be accepted when it ties the best one);
-- ``OracleQA``: the oracle behind the library pipeline's call interface, where transformers has no
-  "question-answering" pipeline (5.3 and later);
-- ``ScriptedQA``: a stand-in ``...ForQuestionAnswering`` model whose logits the test chooses
-  (boosts for given token ids, for question tokens, for [CLS]/[SEP]/padding), so that a mistake
-  such as choosing a question token or only reading the first window gives a visibly wrong answer;
-- ``no_network``: every socket connection or DNS lookup raises ``NetworkAttempt`` (a
-  BaseException, so library code that retries on ``Exception`` cannot swallow it or wait).
+- ``Oracle``: the by-hand pipeline computed here in float64 with brute-force span search, on the
+  trusted side's own model or ``ScriptedQA``, plus the score of any character span (so a student's
+  answer can be accepted when it ties the best one);
+- ``check_result``: what is wrong with an ``extract_answer`` result, judged against an ``Oracle``;
+- ``ScriptedQA``: a ``...ForQuestionAnswering`` stand-in whose logits the test chooses (boosts for
+  given tokens, for question tokens, for [CLS]/[SEP]/padding), so that a mistake such as choosing a
+  question token or only reading the first window gives a visibly wrong answer. The student's side
+  gets the same model from the recipe ``a5_scripted_model``; this copy, with the trusted tokenizer,
+  feeds the oracle.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-
 import numpy as np
 import torch
-from torch import nn
+
+from ailit_core.grade.recipes.a5 import scripted_qa_class
+
+ScriptedQA = scripted_qa_class()
 
 
 def encode(tokenizer, question, context, max_seq_len=384, doc_stride=128):
@@ -121,101 +121,3 @@ def check_result(result, oracle: Oracle, *, score_rtol=1e-4, what="extract_answe
                 f"softmax(start)[s] * softmax(end)[e] with the softmax over the context tokens of the window only / "
                 f"分数应为仅对该窗口上下文 token 做 softmax 后的 start 概率 × end 概率")
     return None
-
-
-class OracleQA:
-    """``qa(question=..., context=..., **params)`` -> the oracle's answer dict, like the library's pipeline
-    (which also raises ValueError for an empty question or context)."""
-
-    def __init__(self, model, tokenizer):
-        self.model, self.tokenizer = model, tokenizer
-
-    def __call__(self, question=None, context=None, *, max_answer_len=15, max_seq_len=384, doc_stride=128,
-                 **ignored):
-        for name, value in (("question", question), ("context", context)):
-            if not value:
-                raise ValueError(f"`{name}` cannot be empty / {name} 不能为空")
-        return Oracle(self.model, self.tokenizer, question, context, max_answer_len, max_seq_len,
-                      doc_stride).as_dict()
-
-
-class ScriptedQA(nn.Module):
-    """A model whose start/end logits are a fixed random value per token id plus chosen boosts.
-
-    Position-independent, so a token has the same logits in every window; question tokens are those
-    between the first [CLS] and the first [SEP] of a row (found from input_ids, so it works whether or
-    not the caller passes token_type_ids).
-    """
-
-    def __init__(self, tokenizer, start_boost=None, end_boost=None, *, question_boost=0.0, special_boost=0.0,
-                 seed=0, scale=1.0):
-        super().__init__()
-        from transformers import BertConfig
-
-        vocab = len(tokenizer)
-        self.config = BertConfig(vocab_size=vocab, max_position_embeddings=512)  # for code that reads model.config
-        g = torch.Generator().manual_seed(seed)
-        base_start = torch.randn(vocab, generator=g) * scale
-        base_end = torch.randn(vocab, generator=g) * scale
-        for token, boost in (start_boost or {}).items():
-            base_start[tokenizer.convert_tokens_to_ids(token)] += boost
-        for token, boost in (end_boost or {}).items():
-            base_end[tokenizer.convert_tokens_to_ids(token)] += boost
-        self.register_buffer("base_start", base_start)
-        self.register_buffer("base_end", base_end)
-        self.anchor = nn.Parameter(torch.zeros(1))  # so that model.parameters() / .device work
-        self.cls_id, self.sep_id, self.pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
-        self.question_boost, self.special_boost = question_boost, special_boost
-        self.calls = 0
-
-    @property
-    def device(self):
-        return self.anchor.device
-
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **kwargs):
-        from transformers.modeling_outputs import QuestionAnsweringModelOutput
-
-        self.calls += 1
-        ids = torch.as_tensor(input_ids)
-        if ids.dim() == 1:
-            ids = ids[None]
-        length = ids.shape[1]
-        positions = torch.arange(length, device=ids.device)[None]
-        first_sep = torch.where(ids == self.sep_id, positions, length).min(dim=1, keepdim=True).values
-        question = (positions > 0) & (positions < first_sep)
-        special = (ids == self.cls_id) | (ids == self.sep_id) | (ids == self.pad_id)
-        extra = question * self.question_boost + special * self.special_boost
-        start = self.base_start.to(ids.device)[ids] + extra
-        end = self.base_end.to(ids.device)[ids] + extra
-        return QuestionAnsweringModelOutput(start_logits=start, end_logits=end)
-
-
-class NetworkAttempt(BaseException):
-    pass
-
-
-@contextlib.contextmanager
-def no_network():
-    """Within the block every connection attempt raises NetworkAttempt; yields the list of attempts."""
-    attempts = []
-
-    def refuse(name):
-        def refused(*args, **kwargs):
-            target = args[1] if name in ("connect", "connect_ex") and len(args) > 1 else (args[0] if args else "")
-            attempts.append(f"{name}({target!r})")
-            raise NetworkAttempt(f"network access attempted: {name}({target!r})")
-        return refused
-
-    saved = {name: getattr(socket, name) for name in ("create_connection", "getaddrinfo")}
-    saved_methods = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex")}
-    for name in saved:
-        setattr(socket, name, refuse(name))
-    for name in saved_methods:
-        setattr(socket.socket, name, refuse(name))
-    try:
-        yield attempts
-    finally:
-        for name, fn in saved.items():
-            setattr(socket, name, fn)
-        for name, fn in saved_methods.items():
-            setattr(socket.socket, name, fn)
