@@ -24,6 +24,16 @@ MUTANTS = [
             ("    if missing:\n        raise", "    if False:\n        raise")),
            kills=("test_load_qa_refuses_missing_folder", "test_load_qa_names_missing_files"),
            why="relies on transformers' errors: a missing folder becomes a Hub download, a missing tokenizer passes"),
+    Mutant("hub_connectivity_check",
+           (("    folder = Path(model_dir).expanduser()\n",
+             "    import urllib.request\n"
+             "    try:  # online? then a missing folder could be downloaded instead\n"
+             "        urllib.request.urlopen(\"https://huggingface.co\", timeout=3).close()\n"
+             "    except OSError:\n"
+             "        pass\n"
+             "    folder = Path(model_dir).expanduser()\n"),),
+           kills=("test_load_qa_stays_offline",),
+           why="asks the Hub whether it is online before loading (offline, it then behaves correctly)"),
     Mutant("checks_config_only",
            (("    if missing:\n        raise", "    if CONFIG_FILE in missing:\n        raise"),),
            kills=("test_load_qa_names_missing_files",), why="only config.json is checked"),
