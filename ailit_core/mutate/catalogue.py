@@ -32,6 +32,9 @@ class Mutant:
     replacements: tuple[tuple[str, str], ...]
     kills: tuple[str, ...]  # hidden test function names (without parameters) that must fail; () = correct variant
     why: str = ""
+    # Tests that must still pass: the mistake is charged once, in the tests that name it (a wrong
+    # gradient must not also fail the update-rule test, whose code is right).
+    spares: tuple[str, ...] = ()
 
     def apply(self, source: str) -> str:
         for old, new in self.replacements:

@@ -90,6 +90,9 @@ class MutationRunner:
         failed = outcomes.get("failed", set()) | outcomes.get("not run", set())
         survived = set(mutant.kills) - failed
         assert not survived, f"{mutant.name} ({mutant.why}) passed {sorted(survived)}; those tests cannot see this bug"
+        charged_twice = set(mutant.spares) & failed
+        assert not charged_twice, (f"{mutant.name} ({mutant.why}) also failed {sorted(charged_twice)}, "
+                                   "whose code is right: the mistake is charged more than once")
 
     def check_every_test_is_killed(self, mutants: list[Mutant], *, may_skip: tuple[str, ...] = ()) -> None:
         """Every hidden test fails on the released stub and is listed as a kill of some mutant.
