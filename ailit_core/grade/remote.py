@@ -228,8 +228,12 @@ def exchange_dir():
     import tempfile
     from pathlib import Path
 
-    if not _exchange:
-        _exchange.append(tempfile.mkdtemp(prefix="ailit-exchange-"))  # a direct pytest run
+    if not _exchange:  # a direct pytest run: a folder of our own, removed when the run ends
+        import atexit
+        import shutil
+
+        _exchange.append(tempfile.mkdtemp(prefix="ailit-exchange-"))
+        atexit.register(shutil.rmtree, _exchange[0], True)
     return Path(_exchange[0])
 
 

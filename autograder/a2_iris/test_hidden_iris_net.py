@@ -271,14 +271,14 @@ def test_load_data_shapes_and_dtypes(iris_net):
     """load_data() gives X (120, 4)/(30, 4) float32 and y (120,)/(30,) int64 with labels 0..2. / 形状与数据类型。"""
     X_train, X_test, y_train, y_test = _load(iris_net)
     assert tuple(X_train.shape) == (120, 4) and tuple(X_test.shape) == (30, 4), (
-        f"feature shapes {tuple(X_train.shape)}, {tuple(X_test.shape)}; expected (120, 4), (30, 4)")
+        f"feature shapes {tuple(X_train.shape)}, {tuple(X_test.shape)}; expected (120, 4), (30, 4) / 特征形状应为 (120, 4) 与 (30, 4)")
     assert tuple(y_train.shape) == (120,) and tuple(y_test.shape) == (30,), (
-        f"label shapes {tuple(y_train.shape)}, {tuple(y_test.shape)}; expected (120,), (30,)")
+        f"label shapes {tuple(y_train.shape)}, {tuple(y_test.shape)}; expected (120,), (30,) / 标签形状应为 (120,) 与 (30,)")
     assert X_train.dtype == torch.float32 and X_test.dtype == torch.float32, (
         f"features must be float32 (the model's weights are float32), got {X_train.dtype} / 特征应为 float32")
     assert y_train.dtype == torch.int64 and y_test.dtype == torch.int64, (
         f"labels must be int64 (torch.long) for CrossEntropyLoss, got {y_train.dtype} / 标签应为 int64")
-    assert set(torch.cat([y_train, y_test]).tolist()) == {0, 1, 2}, "labels must be the class indices 0, 1, 2"
+    assert set(torch.cat([y_train, y_test]).tolist()) == {0, 1, 2}, "labels must be the class indices 0, 1, 2 / 标签应为类别下标 0、1、2"
 
 
 @pytest.mark.points(5)
@@ -306,7 +306,7 @@ def test_load_data_scaler_fitted_on_train_only(iris_net, test_size, random_state
                                                                 random_state=random_state))
     raw = load_iris().data
     both = np.concatenate([X_train, X_test])
-    assert both.shape == raw.shape, f"X_train and X_test together have shape {both.shape}, expected {raw.shape}"
+    assert both.shape == raw.shape, f"X_train and X_test together have shape {both.shape}, expected {raw.shape} / 训练集与测试集合起来的形状应为 {raw.shape}"
     scale = raw.std(axis=0) / both.std(axis=0)
     shift = raw.mean(axis=0) - scale * both.mean(axis=0)
     unscaled = both * scale + shift
@@ -324,7 +324,7 @@ def test_load_data_scaler_fitted_on_train_only(iris_net, test_size, random_state
                     "on X_train and only .transform(X_test) / 测试集只做 transform")
     if same_map and np.allclose(train_std, math.sqrt((len(X_train) - 1) / len(X_train)), atol=1e-3):
         pytest.fail("the features are divided by the sample (n-1) standard deviation; StandardScaler uses the "
-                    "population one (torch.std needs unbiased=False)")
+                    "population one (torch.std needs unbiased=False) / 应使用总体标准差（StandardScaler 的做法）")
     if train_standard:
         pytest.fail("the test part is not scaled with the training part's mean and std: fit the scaler on X_train, "
                     "then transform X_test with it / 测试集应使用训练集的均值和标准差")
@@ -337,12 +337,12 @@ def test_load_data_honours_arguments(iris_net):
     """test_size and random_state are passed on to the split. / test_size 与 random_state 参数生效。"""
     X_train, X_test, _, y_test = _load(iris_net, test_size=0.3, random_state=7)
     assert len(X_train) == 105 and len(X_test) == 45, (
-        f"test_size=0.3 should give 105/45 samples, got {len(X_train)}/{len(X_test)}: test_size is not used")
+        f"test_size=0.3 should give 105/45 samples, got {len(X_train)}/{len(X_test)}: test_size is not used / test_size 参数未生效")
     assert any(np.array_equal(y_test.numpy(), oracle_labels(0.3, 7, stratify=s)[1]) for s in (True, False)), (
         "load_data(random_state=7) does not give the split of train_test_split(..., random_state=7): "
         "random_state is not used / random_state 参数未生效")
     a, b = _load(iris_net, random_state=1)[2], _load(iris_net, random_state=2)[2]
-    assert not torch.equal(a, b), "different random_state values give the same split"
+    assert not torch.equal(a, b), "different random_state values give the same split / 不同的 random_state 得到了相同的划分"
 
 
 # --- train ---------------------------------------------------------------------------------------
@@ -623,9 +623,9 @@ def test_run_honours_device(iris_net):
 
 def _baselines(iris_net, random_state):
     out = iris_net.classical_baselines(random_state=random_state)
-    assert isinstance(out, dict), f"classical_baselines must return a dict, got {type(out).__name__}"
+    assert isinstance(out, dict), f"classical_baselines must return a dict, got {type(out).__name__} / 应返回字典"
     missing = {"logreg_accuracy", "kmeans_labels", "pca_2d"} - set(out)
-    assert not missing, f"classical_baselines result lacks {sorted(missing)}"
+    assert not missing, f"classical_baselines result lacks {sorted(missing)} / 结果缺少 {sorted(missing)}"
     return out
 
 
@@ -635,7 +635,7 @@ def test_baselines_logreg_accuracy(iris_net):
     for random_state in (42, 7, 8):
         got = as_float(_baselines(iris_net, random_state)["logreg_accuracy"], "logreg_accuracy")
         if math.isclose(got * 0.01, 1.0, rel_tol=0.2):
-            pytest.fail("logreg_accuracy looks like a percentage; return a fraction in [0, 1]")
+            pytest.fail("logreg_accuracy looks like a percentage; return a fraction in [0, 1] / 准确率应在 [0, 1] 之间")
         accepted = oracle_baseline_accuracies(random_state)
         assert any(math.isclose(got, a, abs_tol=1e-6) for a in accepted), (
             f"classical_baselines(random_state={random_state}): logreg_accuracy {got:.4f}, expected one of "
@@ -647,10 +647,10 @@ def test_baselines_logreg_accuracy(iris_net):
 def test_baselines_kmeans_labels(iris_net):
     """kmeans_labels: 150 labels from KMeans with 3 clusters on the standardised data. / KMeans 聚类标签。"""
     labels = np.asarray(_baselines(iris_net, 42)["kmeans_labels"]).ravel()
-    assert labels.shape == (150,), f"kmeans_labels has shape {np.asarray(labels).shape}, expected (150,)"
-    assert np.allclose(labels, np.round(labels)), "kmeans_labels must be integer cluster indices"
+    assert labels.shape == (150,), f"kmeans_labels has shape {np.asarray(labels).shape}, expected (150,) / 形状应为 (150,)"
+    assert np.allclose(labels, np.round(labels)), "kmeans_labels must be integer cluster indices / kmeans_labels 应为整数簇编号"
     labels = np.round(labels).astype(int)
-    assert len(np.unique(labels)) == 3, f"expected 3 clusters, found {len(np.unique(labels))}"
+    assert len(np.unique(labels)) == 3, f"expected 3 clusters, found {len(np.unique(labels))} / 应有 3 个簇"
     X = standardised_iris()
     oracle = KMeans(n_clusters=3, random_state=42, n_init=10).fit_predict(X)
     if adjusted_rand_score(oracle, labels) >= 0.99:
@@ -665,7 +665,7 @@ def test_baselines_kmeans_labels(iris_net):
 def test_baselines_pca(iris_net):
     """pca_2d: the standardised data on its first two principal components, shape (150, 2). / PCA 降到二维。"""
     got = np.asarray(_baselines(iris_net, 42)["pca_2d"], dtype=np.float64)
-    assert got.shape == (150, 2), f"pca_2d has shape {got.shape}, expected (150, 2)"
+    assert got.shape == (150, 2), f"pca_2d has shape {got.shape}, expected (150, 2) / 形状应为 (150, 2)"
     expected = PCA(n_components=2).fit_transform(standardised_iris())
     for j in range(2):
         err = min(np.abs(got[:, j] - expected[:, j]).max(), np.abs(got[:, j] + expected[:, j]).max())
@@ -674,4 +674,4 @@ def test_baselines_pca(iris_net):
             if min(np.abs(got[:, 0] - raw).max(), np.abs(got[:, 0] + raw).max()) < 1e-3:
                 pytest.fail("PCA was fitted on the raw features; use the standardised data / PCA 应使用标准化后的数据")
         assert err < 1e-3, (f"component {j + 1} of pca_2d differs from PCA(n_components=2) on the standardised data "
-                            f"(max difference {err:.3g}, up to sign)")
+                            f"(max difference {err:.3g}, up to sign) / 第 {j + 1} 个主成分与标准化数据上的 PCA 不一致")

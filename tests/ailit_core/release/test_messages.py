@@ -1,4 +1,4 @@
-"""Every failure message a student reads in the public tests is bilingual (zh and en in the same
+"""Every failure message a student reads, in the public and the hidden tests, is bilingual (zh and en in the same
 string), and every assertion has one."""
 
 import ast
@@ -53,5 +53,13 @@ def test_the_checker_catches_missing_and_one_language_messages(tmp_path):
 def test_public_test_messages_are_bilingual(assignment):
     files = sorted((assignment.solution_dir / "public_tests").rglob("test_*.py"))
     assert files
+    found = [p for f in files for p in problems(f)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("assignment", assignments.landed(), ids=lambda a: a.id)
+def test_hidden_test_messages_are_bilingual(assignment):
+    """The hidden suites' messages reach students too (feedback), so the same rule holds there."""
+    files = sorted(assignment.hidden_tests_dir.rglob("*.py"))
     found = [p for f in files for p in problems(f)]
     assert not found, "\n".join(found)
