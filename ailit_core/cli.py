@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory", type=_positive_int, default=None, metavar="MB",
                        help="memory one submission may use (default 4096; full profile 16384)")
     grade.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    grade.add_argument("--dask", default=None, metavar="ADDRESS",
+                       help="grade on a Dask cluster: local[:N] (N local workers) or a scheduler address such as "
+                            "tcp://HOST:8786 (needs pip install 'ailit[dask]'; -j is then the cluster's; GRADING.md)")
     _add_profile(grade)
 
     export = verbs.add_parser(
@@ -190,7 +193,8 @@ def _grade(args) -> int:
     try:
         options = grade.GradeOptions(submissions_dir=args.submissions, assignment_id=args.assignment, out=args.out,
                                      profile=args.profile, quiet=args.quiet, jobs=args.jobs, force=args.force,
-                                     timeout_s=args.timeout, test_timeout_s=args.test_timeout, memory_mb=args.memory)
+                                     timeout_s=args.timeout, test_timeout_s=args.test_timeout, memory_mb=args.memory,
+                                     dask=args.dask)
         results = grade.main(options)
     except grade.SubmissionProblem as problem:
         print(f"ailit: error: {problem.message}", file=sys.stderr)

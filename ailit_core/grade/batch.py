@@ -130,8 +130,7 @@ class _Progress:
 
 def grade_batch(options: GradeOptions) -> list[SubmissionResult]:
     """Grade every entry of ``options.submissions_dir`` into ``options.out``; results by student."""
-    assignment_id, profile, jobs, force, mode = (options.assignment_id, options.profile, options.jobs,
-                                                 options.force, options.mode)
+    assignment_id, profile, force = options.assignment_id, options.profile, options.force
     submissions_dir, out, quiet = options.submissions_dir, options.out, options.quiet
     assignment = assignments.get(assignment_id)
     if not assignment.hidden_tests_dir.is_dir():
@@ -208,8 +207,7 @@ def grade_batch(options: GradeOptions) -> list[SubmissionResult]:
         tests = _trusted_tests(out, version)
         if pending or (deferred and tests is None):
             try:
-                engine = Engine(assignment, profile=profile, jobs=jobs, limits=limits, mode=mode,
-                                hide=[submissions_dir, out], warm=len(pending) > 1).start()
+                engine = _executor(options, assignment, limits, warm=len(pending) > 1).start()
             except EngineError as exc:
                 _keep_log(out, exc, info)
                 raise
@@ -244,6 +242,18 @@ def grade_batch(options: GradeOptions) -> list[SubmissionResult]:
             rows.flush()
             summary.write_summary(list(results.values()), out, title, info=info, overrides=overrides)
     return [results[k] for k in sorted(results)]
+
+
+def _executor(options: GradeOptions, assignment, limits, *, warm: bool):
+    """This machine's engine, or with ``--dask`` the cluster's (Dask imported only then)."""
+    hide = [options.submissions_dir, options.out]
+    if options.dask:
+        from ailit_core.grade.dask import DaskExecutor
+
+        return DaskExecutor(options.dask, assignment, profile=options.profile, limits=limits, mode=options.mode,
+                            hide=hide)
+    return Engine(assignment, profile=options.profile, jobs=options.jobs, limits=limits, mode=options.mode,
+                  hide=hide, warm=warm)
 
 
 def _keep_log(out: Path, exc: BaseException, info: dict) -> None:

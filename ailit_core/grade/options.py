@@ -20,6 +20,7 @@ class GradeOptions:
     test_timeout_s: float | None = None  # one test (None: half the submission's time)
     memory_mb: int | None = None
     mode: str | None = None  # force an isolation mode (None: the strongest this machine allows)
+    dask: str | None = None  # grade on Dask: "local[:N]" or a scheduler address (None: this machine's engine)
 
     def __post_init__(self):
         object.__setattr__(self, "submissions_dir", Path(self.submissions_dir))
