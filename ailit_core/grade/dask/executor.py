@@ -14,7 +14,7 @@ from ailit_core.grade.suite import HiddenSuite
 
 
 class DaskExecutor:
-    """The ``Engine`` interface, the runs done by Dask workers (see the module docstring)."""
+    """The ``Engine`` interface, the runs done by Dask workers (the package docstring says how)."""
 
     def __init__(self, address: str, assignment, *, profile: str | None = None, limits: Limits | None = None,
                  mode: str | None = None, hide=()):
@@ -89,8 +89,9 @@ class DaskExecutor:
         tasks = list(tasks)
         futures = {}
         for task in tasks:
-            future = self.client.submit(self._grade_task, self.plugin.name, task.student, bytes(task.source), task.sha256,
-                                        pure=False, key=f"ailit-{self.assignment.id}-{task.sha256[:16]}-{os.urandom(4).hex()}")
+            key = f"ailit-{self.assignment.id}-{task.sha256[:16]}-{os.urandom(4).hex()}"  # never a cached result
+            future = self.client.submit(self._grade_task, self.plugin.name, task.student, bytes(task.source),
+                                        task.sha256, pure=False, key=key)
             futures[future] = task
         # The progress bar's "now": as many as the cluster runs at once, in the order Dask takes them.
         waiting = list(tasks)

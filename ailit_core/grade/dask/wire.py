@@ -76,7 +76,7 @@ def decode_result(data: bytes, task: Task, trusted: list[dict]) -> SubmissionRes
         if not isinstance(getattr(result, name), str):
             raise UntrustedResult(f"a malformed field {name}")
     if not _number(result.duration) or type(result.runs) is not int or not all(
-            isinstance(x, str) for x in [*result.notes, *result.ignored]):
+            isinstance(x, list) and all(isinstance(line, str) for line in x) for x in (result.notes, result.ignored)):
         raise UntrustedResult("a malformed duration, run count or note")
     result.output = reply.get("output", "")
     if result.status == STATUS_GRADER_ERROR and not result.tests:  # a refusing worker lists no tests

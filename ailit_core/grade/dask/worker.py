@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import queue
+import secrets
 import threading
 from concurrent.futures import Future
 
@@ -32,7 +33,8 @@ class GraderPlugin(WorkerPlugin):
         self.digest = digest
         self.hide = list(hide)
         key = hashlib.sha256(json.dumps([assignment_id, profile, limits_json, mode, digest]).encode()).hexdigest()
-        self.name = PLUGIN_PREFIX + f"{assignment_id}-{key[:12]}"
+        # One plugin per batch: two coordinators sharing a cluster never replace each other's engines.
+        self.name = PLUGIN_PREFIX + f"{assignment_id}-{key[:12]}-{secrets.token_hex(4)}"
         self._engine: Engine | None = None
         self._refusal: str | None = None
         self._jobs: queue.Queue | None = None
@@ -53,10 +55,10 @@ class GraderPlugin(WorkerPlugin):
         self._thread.start()
 
     def teardown(self, worker=None):
-        if self._thread is not None:
+        thread, self._thread = self._thread, None  # from now on grade() refuses
+        if thread is not None:
             self._jobs.put(None)
-            self._thread.join(timeout=60)
-            self._thread = None
+            thread.join(timeout=60)
 
     def grade(self, student: str, source: bytes, sha256: str) -> bytes:
         """One submission (from a Dask task thread): its result as the bytes of ``encode_result``."""
@@ -80,6 +82,14 @@ class GraderPlugin(WorkerPlugin):
             if self._engine is not None:
                 self._engine.close()
                 self._engine = None
+            while True:  # tasks that arrived after the stop: their rows say grade again (Dask may retry)
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[3].set_result(encode_result(refused(job[0], job[2], "the grader plugin was stopped",
+                                                            self._where())))
 
     def _start(self) -> None:
         from ailit_core import assignments
