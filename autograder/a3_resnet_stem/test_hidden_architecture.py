@@ -1,13 +1,20 @@
 """Hidden tests for a3_resnet_stem, part 1: the networks and grayscale_conv1 (52 points).
 
-Approach: every network is compared with an oracle built here from torchvision's resnet18 (state-dict
-keys and shapes, parameter counts), and every stem is checked by behaviour -- conv1 applied to a random
-image must equal ``F.conv2d`` with the required stride and padding (so ``padding="same"`` or tuples
-pass), the max-pool must (or must not) act as an identity, and the last stage's feature-map size
-must follow. ``grayscale_conv1`` is checked on random convolutions (out channels, non-square
-kernels, stride, padding, dilation, with and without bias) by the equivalence it promises.
+The student's module runs in its own process (``resnet_stem`` is a proxy, ``ailit_core.grade.remote``):
+its networks and convolutions stay there as handles, and every check is made here on the plain data
+they return. Every network is compared with an oracle built here from torchvision's resnet18
+(state-dict keys and shapes, parameter counts, read through the ``a3_shapes`` recipe so that 45 MB
+of weights do not cross for each), and every stem is checked by behaviour on inputs chosen here --
+conv1's output on a random image must equal ``F.conv2d`` computed here with its returned weight and
+the required stride and padding (so ``padding="same"`` or tuples pass), the max-pool must (or must
+not) act as an identity, and the last stage's feature-map size must follow (the network's own
+stages called one after another). ``grayscale_conv1`` gets convolutions built in its process from
+weights chosen here (random settings: out channels, non-square kernels, stride, padding, dilation,
+with and without bias, float64) and is judged by the equivalence it promises, on its returned
+weights and on its outputs.
 """
 
+import math
 import random
 
 import pytest
@@ -15,15 +22,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from a3_support import build, layer4_size, oracle_resnet18, param_count
+from ailit_core.grade import remote
+
+from a3_support import (build, fixed_state, is_remote, layout, oracle_resnet18, param_count, remote_conv,
+                        stage_size, tensor, type_name)
 
 CLASS_COUNTS = [10, 7, 100]
 
 
 def check_stem_conv(conv, in_channels, kernel, stride, padding, where):
-    assert isinstance(conv, nn.Conv2d), (
-        f"{where} must be an nn.Conv2d, got {type(conv).__name__} / {where} 应为 nn.Conv2d")
-    weight = conv.weight
+    assert is_remote(conv, "torch.nn.Conv2d"), (
+        f"{where} must be an nn.Conv2d, got {type_name(conv)} / {where} 应为 nn.Conv2d")
+    weight = tensor(conv.weight, f"{where}.weight")
     assert tuple(weight.shape) == (64, in_channels, kernel, kernel), (
         f"{where}.weight has shape {tuple(weight.shape)}; expected (64, {in_channels}, {kernel}, {kernel}): "
         f"{in_channels} input channel(s), 64 filters of {kernel}x{kernel}"
@@ -33,16 +43,15 @@ def check_stem_conv(conv, in_channels, kernel, stride, padding, where):
     assert conv.groups == 1 and tuple(conv.dilation) == (1, 1), (
         f"{where}: use groups=1 and dilation=1 / {where}：groups 与 dilation 都应为 1")
     x = torch.randn(2, in_channels, 30, 30, generator=torch.Generator().manual_seed(kernel))
+    got = tensor(conv(x), f"{where}(x)")
     with torch.no_grad():
-        got = conv(x)
         want = F.conv2d(x, weight, None, stride=stride, padding=padding)
     assert got.shape == want.shape and torch.allclose(got, want, atol=1e-5), (
         f"{where} must use stride={stride} and padding={padding} (output {tuple(got.shape[-2:])} for a 30x30 "
         f"input, expected {tuple(want.shape[-2:])}) / 步长应为 {stride}，填充应为 {padding}")
 
 
-def check_same_structure(net, oracle, what):
-    got = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+def check_same_structure(got, oracle, what):
     want = {k: tuple(v.shape) for k, v in oracle.state_dict().items()}
     missing, extra = sorted(want.keys() - got.keys()), sorted(got.keys() - want.keys())
     assert not missing and not extra, (
@@ -56,8 +65,7 @@ def check_same_structure(net, oracle, what):
 
 
 def check_logits(out, n, num_classes, what):
-    assert isinstance(out, torch.Tensor), (
-        f"{what} must return a tensor, got {type(out).__name__} / {what} 应返回张量")
+    out = tensor(out, what)
     assert tuple(out.shape) == (n, num_classes), (
         f"{what} gives shape {tuple(out.shape)}, expected ({n}, {num_classes}) / {what} 的输出形状应为 ({n}, {num_classes})")
     sums = out.sum(1)
@@ -71,7 +79,7 @@ def test_mnist_stem(resnet_stem):
     net = build(resnet_stem.build_mnist_resnet18, what="build_mnist_resnet18()")
     check_stem_conv(net.conv1, 1, 7, 2, 3, "conv1")
     x = torch.randn(1, 64, 14, 14)
-    assert torch.equal(net.maxpool(x), F.max_pool2d(x, 3, 2, 1)), (
+    assert torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), F.max_pool2d(x, 3, 2, 1)), (
         "build_mnist_resnet18 keeps torchvision's max-pool (3x3, stride 2, padding 1); only conv1 and fc change"
         " / build_mnist_resnet18 保留 torchvision 的最大池化（3×3、步长 2、填充 1），只修改 conv1 和 fc")
 
@@ -91,14 +99,13 @@ def test_output_shapes(resnet_stem, case):
     name, kwargs, shape = case
     torch.manual_seed(shape[0])
     call = f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
-    net = build(getattr(resnet_stem, name), what=call, **kwargs).eval()
-    with torch.no_grad():
-        check_logits(net(torch.randn(*shape)), shape[0], kwargs["num_classes"], f"{call} on {shape}")
-    net.train()  # a training step works too (BatchNorm in training mode, gradients reach conv1)
-    net(torch.randn(*shape)).sum().backward()
-    assert net.conv1.weight.grad is not None, (
-        f"{call}: conv1 receives no gradient (are parameters frozen with requires_grad=False?)"
-        f" / {call}：conv1 没有收到梯度（参数是否被 requires_grad=False 冻结？）")
+    net = build(getattr(resnet_stem, name), what=call, **kwargs)
+    net.eval()
+    check_logits(net(torch.randn(*shape)), shape[0], kwargs["num_classes"], f"{call} on {shape}")
+    net.train()  # training mode works too (BatchNorm on a batch), with an autograd graph to train
+    out = tensor(net(torch.randn(*shape)), f"{call} in training mode")
+    assert tuple(out.shape) == (shape[0], kwargs["num_classes"]), (
+        f"{call} in training mode gives shape {tuple(out.shape)} / {call} 在训练模式下的输出形状错误")
 
 
 @pytest.mark.points(5)
@@ -109,9 +116,9 @@ def test_classifier_width(resnet_stem, num_classes):
             "build_cifar_resnet18": build(resnet_stem.build_cifar_resnet18, num_classes, what="build_cifar_resnet18")}
     for name, net in nets.items():
         fc = net.fc
-        assert isinstance(fc, nn.Linear), (
+        assert is_remote(fc, "torch.nn.Linear"), (
             f"{name}: fc must be a single nn.Linear (no softmax: CrossEntropyLoss expects logits), "
-            f"got {type(fc).__name__}"
+            f"got {type_name(fc)}"
             f" / {name}：fc 应为单个 nn.Linear（不要加 softmax：CrossEntropyLoss 需要 logits）")
         assert (fc.in_features, fc.out_features) == (512, num_classes), (
             f"{name}({num_classes}): fc is Linear({fc.in_features}, {fc.out_features}), expected "
@@ -125,18 +132,20 @@ def test_classifier_width(resnet_stem, num_classes):
 def test_parameter_counts_and_structure(resnet_stem, num_classes):
     """Same parameters and state_dict layout as torchvision's resnet18 with the changed stem/fc. / 参数量与结构。"""
     cases = [
-        (resnet_stem.build_mnist_resnet18(num_classes), oracle_resnet18(1, num_classes), "build_mnist_resnet18"),
-        (resnet_stem.build_cifar_resnet18(num_classes), oracle_resnet18(3, num_classes), "build_cifar_resnet18"),
-        (resnet_stem.build_cifar_resnet18(num_classes, small_stem=True), oracle_resnet18(3, num_classes, True),
+        (lambda: resnet_stem.build_mnist_resnet18(num_classes), oracle_resnet18(1, num_classes), "build_mnist_resnet18"),
+        (lambda: resnet_stem.build_cifar_resnet18(num_classes), oracle_resnet18(3, num_classes), "build_cifar_resnet18"),
+        (lambda: resnet_stem.build_cifar_resnet18(num_classes, small_stem=True), oracle_resnet18(3, num_classes, True),
          "build_cifar_resnet18(small_stem=True)"),
     ]
-    for net, oracle, what in cases:
-        assert param_count(net) == param_count(oracle), (
-            f"{what}({num_classes}) has {param_count(net):,} parameters, expected {param_count(oracle):,} "
+    for make, oracle, what in cases:
+        state, params = layout(build(make, what=what), what)
+        count = sum(math.prod(shape) for _, shape, _ in params)
+        assert count == param_count(oracle), (
+            f"{what}({num_classes}) has {count:,} parameters, expected {param_count(oracle):,} "
             f"(torchvision resnet18, weights=None, with the required conv1 and fc)"
             " / 参数量应与 torchvision resnet18（weights=None，按要求修改 conv1 与 fc）相同")
-        check_same_structure(net, oracle, what)
-        assert all(p.requires_grad for p in net.parameters()), (
+        check_same_structure(state, oracle, what)
+        assert all(trainable for _, _, trainable in params), (
             f"{what}: every parameter must be trainable / {what}：所有参数都应可训练")
 
 
@@ -146,9 +155,10 @@ def test_cifar_default_stem(resnet_stem):
     net = build(resnet_stem.build_cifar_resnet18, what="build_cifar_resnet18()")
     check_stem_conv(net.conv1, 3, 7, 2, 3, "conv1 (small_stem=False)")
     x = torch.randn(1, 64, 16, 16)
-    assert torch.equal(net.maxpool(x), F.max_pool2d(x, 3, 2, 1)), (
+    assert torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), F.max_pool2d(x, 3, 2, 1)), (
         "small_stem=False keeps the max-pool / small_stem=False 时保留最大池化")
-    assert layer4_size(net, torch.randn(2, 3, 32, 32)) == (1, 1), (
+    net.eval()
+    assert stage_size(net, torch.randn(2, 3, 32, 32)) == (1, 1), (
         "small_stem=False: a 32x32 image should reach the last stage as 1x1 feature maps "
         "/ small_stem=False 时 32×32 的图像在最后一个阶段应为 1×1 的特征图")
 
@@ -159,10 +169,10 @@ def test_small_stem(resnet_stem):
     net = build(resnet_stem.build_cifar_resnet18, 10, small_stem=True, what="build_cifar_resnet18(small_stem=True)")
     check_stem_conv(net.conv1, 3, 3, 1, 1, "conv1 (small_stem=True)")
     x = torch.randn(2, 64, 32, 32)
-    with torch.no_grad():
-        assert torch.equal(net.maxpool(x), x), (
-            "small_stem=True removes the max-pool: net.maxpool = nn.Identity() / 去掉最大池化")
-    size = layer4_size(net, torch.randn(2, 3, 32, 32))
+    assert torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), x), (
+        "small_stem=True removes the max-pool: net.maxpool = nn.Identity() / 去掉最大池化")
+    net.eval()
+    size = stage_size(net, torch.randn(2, 3, 32, 32))
     assert size == (4, 4), (
         f"with the small stem a 32x32 image should reach the last stage as 4x4 feature maps, got {size}"
         " / 使用小尺寸的茎时，32×32 的图像在最后一个阶段应为 4×4 的特征图")
@@ -177,6 +187,22 @@ def random_convs(seed, count):
                    dilation=rng.choice([1, 1, 2, (2, 1)]), bias=rng.random() < 0.5)
 
 
+def gray_copy(resnet_stem, conv, what="grayscale_conv1"):
+    """grayscale_conv1 applied in the student's process to a copy of ``conv`` built there."""
+    original = remote_conv(conv)
+    gray = resnet_stem.grayscale_conv1(original)
+    assert is_remote(gray, "torch.nn.Conv2d"), (
+        f"{what} must return an nn.Conv2d, got {type_name(gray)} / {what} 应返回 nn.Conv2d")
+    return original, gray
+
+
+def own_output(gray, x):
+    """The copy's output computed here from the weight, bias and settings it returns."""
+    bias = gray.bias
+    return F.conv2d(x, tensor(gray.weight, "the copy's weight"), None if bias is None else tensor(bias, "the copy's bias"),
+                    stride=gray.stride, padding=gray.padding, dilation=gray.dilation, groups=gray.groups)
+
+
 @pytest.mark.points(10)
 @pytest.mark.parametrize("spec", list(random_convs(3, 8)), ids=lambda s: f"{s['out_channels']}-{s['kernel_size']}-"
                          f"s{s['stride']}-p{s['padding']}-d{s['dilation']}-{'bias' if s['bias'] else 'nobias'}")
@@ -187,14 +213,14 @@ def test_grayscale_conv1_equivalence(resnet_stem, spec):
     with torch.no_grad():
         if conv.bias is not None:
             conv.bias.normal_()
-    gray = resnet_stem.grayscale_conv1(conv)
-    assert isinstance(gray, nn.Conv2d), (
-        f"grayscale_conv1 must return an nn.Conv2d, got {type(gray).__name__} / grayscale_conv1 应返回 nn.Conv2d")
-    assert gray.in_channels == 1 and gray.weight.shape[1] == 1, "the copy takes ONE input channel / 输入通道数为 1"
+    _, gray = gray_copy(resnet_stem, conv)
+    weight = tensor(gray.weight, "the copy's weight")
+    assert gray.in_channels == 1 and weight.dim() == 4 and weight.shape[1] == 1, (
+        "the copy takes ONE input channel / 输入通道数为 1")
     x = torch.randn(2, 1, 23, 26)
+    got = tensor(gray(x), "grayscale_conv1(conv)(x)")
     with torch.no_grad():
         want = conv(x.repeat(1, 3, 1, 1))
-        got = gray(x)
     assert got.shape == want.shape, (
         f"output shape {tuple(got.shape)} differs from the RGB conv's {tuple(want.shape)}: keep out_channels, "
         f"kernel_size, stride, padding and dilation of the original ({spec})"
@@ -204,6 +230,12 @@ def test_grayscale_conv1_equivalence(resnet_stem, spec):
     assert torch.allclose(got, want, atol=1e-4, rtol=1e-4), (
         "outputs differ: the weight must be the SUM over the 3 input channels (not the mean, not one channel), "
         "and the bias must be copied / 权重应为三个输入通道之和，并复制偏置")
+    with torch.no_grad():
+        own = own_output(gray, x)
+    assert own.shape == want.shape and torch.allclose(own, want, atol=1e-4, rtol=1e-4), (
+        "the copy's output is right but its weight, bias, stride, padding or dilation do not give it: make the "
+        "copy an ordinary nn.Conv2d holding the summed weight / 副本的输出正确，但其权重、偏置与设置算不出这个输出："
+        "副本应是持有求和后权重的普通 nn.Conv2d")
 
 
 @pytest.mark.points(4)
@@ -211,42 +243,47 @@ def test_grayscale_conv1_is_an_independent_copy(resnet_stem):
     """The original conv is unchanged and shares no parameter with the copy; device and dtype are kept. / 独立副本。"""
     torch.manual_seed(0)
     conv = nn.Conv2d(3, 8, 3, padding=1, bias=True)
-    before = {k: v.clone() for k, v in conv.state_dict().items()}
-    gray = resnet_stem.grayscale_conv1(conv)
-    for k, v in conv.state_dict().items():
-        assert torch.equal(v, before[k]), (
+    before = fixed_state(conv)
+    original, gray = gray_copy(resnet_stem, conv)
+    after = original.state_dict()
+    for k, v in before.items():
+        assert k in after and torch.equal(tensor(after[k], k), v), (
             f"grayscale_conv1 changed the original conv's {k} / grayscale_conv1 修改了原卷积层的 {k}")
-    assert conv.in_channels == 3, (
+    assert original.in_channels == 3, (
         "grayscale_conv1 changed the original conv (in_channels) / grayscale_conv1 修改了原卷积层（in_channels）")
-    assert isinstance(gray.weight, nn.Parameter) and gray.weight.requires_grad, (
+    weight, bias = gray.weight, gray.bias
+    trainable = {name for name, p in gray.named_parameters() if isinstance(p, torch.Tensor) and p.requires_grad}
+    assert isinstance(weight, torch.Tensor) and weight.requires_grad and "weight" in trainable, (
         "the copy's weight must be trainable / 副本的权重应可训练")
-    assert gray.bias is not None, (
+    assert bias is not None, (
         "the original has a bias, so the copy must have one / 原卷积层有偏置，副本也应有偏置")
-    with torch.no_grad():
-        gray.weight.add_(1.0)
-        gray.bias.add_(1.0)
-    assert torch.equal(conv.weight, before["weight"]) and torch.equal(conv.bias, before["bias"]), (
+    # Writing new values into the copy's parameters (as an optimizer does) must leave the original alone.
+    gray.load_state_dict({"weight": tensor(weight, "the copy's weight") + 1.0, "bias": tensor(bias, "the copy's bias") + 1.0})
+    after = original.state_dict()
+    assert torch.equal(tensor(after["weight"], "weight"), before["weight"]) and \
+        torch.equal(tensor(after["bias"], "bias"), before["bias"]), (
         "the copy shares parameters with the original (changing one changes the other); copy the values"
         " / 副本与原卷积层共享参数（改一个另一个也变）：请复制数值")
 
-    # A float64 conv on the CPU, as a real machine has it: a copy made in the default float32 shows,
-    # and so does one made on another device. (The meta device would also reject correct code that
-    # builds the copy with nn.Conv2d(...) and assigns weight.data.) CUDA is checked by the 0-point GPU test.
+    # A float64 conv on the CPU, as a real machine has it: a copy made in the default float32 shows.
+    # (The meta device would also reject correct code that builds the copy with nn.Conv2d(...) and
+    # assigns weight.data.) Another device (CUDA) is checked by the 0-point GPU test.
     double = nn.Conv2d(3, 4, 5, bias=True, dtype=torch.float64)
     try:
-        copy = resnet_stem.grayscale_conv1(double)
-    except Exception as exc:  # noqa: BLE001 - report how it failed
+        _, copy = gray_copy(resnet_stem, double, "grayscale_conv1 (float64)")
+    except remote.RemoteError as exc:
         pytest.fail(f"grayscale_conv1 fails for a float64 conv ({type(exc).__name__}: {str(exc)[:120]}); "
                     "create the copy with conv.weight's device and dtype / grayscale_conv1 处理 float64 卷积层时出错："
                     "请按 conv.weight 的设备与数据类型创建副本")
     for name in ("weight", "bias"):
         got = getattr(copy, name)
-        assert got is not None and got.device == double.weight.device and got.dtype == torch.float64, (
-            f"the copy's {name} is {'missing' if got is None else f'on {got.device} as {got.dtype}'}; keep the "
-            f"original's device and dtype ({double.weight.device}, float64) / 副本的 {name} 应与原卷积层的设备和"
-            f"数据类型（float64）一致")
+        assert isinstance(got, torch.Tensor) and got.dtype == torch.float64, (
+            f"the copy's {name} is {'missing' if got is None else f'{got.dtype}' if isinstance(got, torch.Tensor) else type_name(got)}; "
+            f"keep the original's device and dtype (float64) / 副本的 {name} 应与原卷积层的设备和数据类型（float64）一致")
     x = torch.randn(1, 1, 9, 9, dtype=torch.float64)
+    got = tensor(copy(x), "the float64 copy's output")
     with torch.no_grad():
-        assert torch.allclose(copy(x), double(x.repeat(1, 3, 1, 1))), (
-            "for a float64 conv the copy's output differs from the original's on the repeated image "
-            "/ float64 卷积层的副本输出与原卷积层不一致")
+        want = double(x.repeat(1, 3, 1, 1))
+    assert got.shape == want.shape and torch.allclose(got, want), (
+        "for a float64 conv the copy's output differs from the original's on the repeated image "
+        "/ float64 卷积层的副本输出与原卷积层不一致")

@@ -1,13 +1,15 @@
 """Hidden tests for a3_resnet_stem, part 2: the data transforms (14 points).
 
-Approach: the transforms are applied to PIL images, as the torchvision datasets do, and judged by
-what comes out -- never by which classes they are made of. Test transforms must be deterministic and
-equal ToTensor + Normalize; training transforms must vary from call to call within the required
+Approach: the student's transform objects stay in its process (handles); images chosen here cross
+as uint8 arrays, become PIL images there (the ``a3_transform`` recipe, as torchvision's datasets
+hand them to a transform) and the outputs come back as tensors, judged here by what they are --
+never by which classes the transforms are made of. Test transforms must be deterministic and equal
+ToTensor + Normalize; training transforms must vary from call to call within the required
 augmentation: for MNIST, the orientation of a long ellipse (from image moments) stays within the
-+-10 degree rotation; for CIFAR-10, every output must be the image shifted by at most 4 pixels with a
-constant fill, flipped or not, and both flips and large shifts must occur. CIFAR normalisation is
-accepted with any sensible per-channel mean/std (0.5 as in the course, or the dataset statistics)
-as long as training and testing use the same one.
++-10 degree rotation and turns both ways; for CIFAR-10, every output must be the image shifted by
+at most 4 pixels with a constant fill, flipped or not, and both flips and large shifts must occur.
+CIFAR normalisation is accepted with any sensible per-channel mean/std (0.5 as in the course, or the
+dataset statistics) as long as training and testing use the same one.
 """
 
 import math
@@ -15,8 +17,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 from torchvision.transforms import functional as TF
+
+from a3_support import transformed, type_name
 
 N_CALLS = 40
 GRID_Y, GRID_X = np.mgrid[0:28, 0:28] + 0.5
@@ -24,7 +27,7 @@ GRID_Y, GRID_X = np.mgrid[0:28, 0:28] + 0.5
 
 def as_tensor(out, shape, what):
     assert isinstance(out, torch.Tensor), (
-        f"{what} must return a tensor (end with ToTensor/Normalize), got {type(out).__name__}"
+        f"{what} must return a tensor (end with ToTensor/Normalize), got {type_name(out)}"
         f" / {what} 应返回张量（最后一步是 ToTensor/Normalize）")
     assert tuple(out.shape) == shape, (
         f"{what} gives shape {tuple(out.shape)}, expected {shape} / {what} 的输出形状应为 {shape}")
@@ -34,14 +37,15 @@ def as_tensor(out, shape, what):
 
 
 def random_images(mode, size, count, seed):
+    """uint8 arrays: (size, size) for mode "L", (size, size, 3) for "RGB" (PIL images on the other side)."""
     rng = np.random.default_rng(seed)
     shape = (size, size) if mode == "L" else (size, size, 3)
-    return [Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode=mode) for _ in range(count)]
+    return [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(count)]
 
 
 def ellipse_image():
     inside = ((GRID_X - 14) / 11) ** 2 + ((GRID_Y - 14) / 3.5) ** 2 <= 1
-    return Image.fromarray((inside * 255).astype(np.uint8), mode="L")
+    return (inside * 255).astype(np.uint8)
 
 
 def orientation_degrees(image):
@@ -58,12 +62,11 @@ def orientation_degrees(image):
 def test_mnist_test_transform(resnet_stem):
     """mnist_transforms(train=False) = ToTensor + Normalize((0.5,), (0.5,)), no augmentation. / 测试集变换。"""
     transform = resnet_stem.mnist_transforms(train=False)
-    torch.manual_seed(0)
-    for image in random_images("L", 28, 5, seed=1):
+    images = random_images("L", 28, 5, seed=1)
+    for image, (first, second) in zip(images, transformed(transform, images, repeats=2)):
         want = (TF.to_tensor(image) - 0.5) / 0.5
-        first = as_tensor(transform(image), (1, 28, 28), "mnist_transforms(train=False)")
-        second = transform(image)
-        assert torch.equal(first, second), (
+        first = as_tensor(first, (1, 28, 28), "mnist_transforms(train=False)")
+        assert isinstance(second, torch.Tensor) and torch.equal(first, second), (
             "mnist_transforms(train=False) is random: augmentation belongs to training only / 测试集不做数据增强")
         assert torch.allclose(first, want, atol=1e-6), (
             "mnist_transforms(train=False) must be ToTensor() then Normalize((0.5,), (0.5,)) (values in [-1, 1])"
@@ -74,9 +77,8 @@ def test_mnist_test_transform(resnet_stem):
 def test_mnist_train_transform_rotates_up_to_10_degrees(resnet_stem):
     """mnist_transforms(train=True): a random rotation of at most 10 degrees, then ToTensor + Normalize. / 随机旋转 ±10°。"""
     transform = resnet_stem.mnist_transforms(train=True)
-    torch.manual_seed(0)
-    image = ellipse_image()
-    outputs = [as_tensor(transform(image), (1, 28, 28), "mnist_transforms(train=True)") for _ in range(N_CALLS)]
+    [outputs] = transformed(transform, [ellipse_image()], repeats=N_CALLS)
+    outputs = [as_tensor(out, (1, 28, 28), "mnist_transforms(train=True)") for out in outputs]
     for out in outputs:
         assert out.min() >= -1 - 1e-6 and out.max() <= 1 + 1e-6 and abs(out[0, 0, 0].item() + 1) < 1e-6, (
             "training images must be normalised like test images: Normalize((0.5,), (0.5,)) maps black to -1"
@@ -115,11 +117,11 @@ def fit_normalisation(out, image):
 def test_cifar_test_transform(resnet_stem):
     """cifar_transforms(train=False) = ToTensor + Normalize (one fixed per-channel mean/std), no augmentation. / 测试集变换。"""
     transform = resnet_stem.cifar_transforms(train=False)
-    torch.manual_seed(0)
     found = None
-    for image in random_images("RGB", 32, 4, seed=2):
-        first = as_tensor(transform(image), (3, 32, 32), "cifar_transforms(train=False)")
-        assert torch.equal(first, transform(image)), (
+    images = random_images("RGB", 32, 4, seed=2)
+    for image, (first, second) in zip(images, transformed(transform, images, repeats=2)):
+        first = as_tensor(first, (3, 32, 32), "cifar_transforms(train=False)")
+        assert isinstance(second, torch.Tensor) and torch.equal(first, second), (
             "cifar_transforms(train=False) is random: augmentation belongs to training only / 测试集不做数据增强")
         stats = fit_normalisation(first, image)
         assert stats is not None, (
@@ -159,7 +161,7 @@ def match_crop_flip(x, u, pad=4):
 def test_cifar_train_transform_crops_and_flips(resnet_stem):
     """cifar_transforms(train=True): RandomCrop(32, padding=4) + RandomHorizontalFlip, normalised like the test transform. / 随机裁剪与水平翻转。"""
     image = random_images("RGB", 32, 1, seed=3)[0]
-    reference = resnet_stem.cifar_transforms(train=False)(image)
+    [[reference]] = transformed(resnet_stem.cifar_transforms(train=False), [image])
     stats = fit_normalisation(reference, image) if isinstance(reference, torch.Tensor) else None
     assert stats is not None, (
         "cifar_transforms(train=False) must be ToTensor() then Normalize() (see its own test)"
@@ -168,11 +170,10 @@ def test_cifar_train_transform_crops_and_flips(resnet_stem):
     std = torch.tensor([s for _, s in stats], dtype=torch.float64)[:, None, None]
     x = TF.to_tensor(image).double()
 
-    transform = resnet_stem.cifar_transforms(train=True)
-    torch.manual_seed(0)
+    [outputs] = transformed(resnet_stem.cifar_transforms(train=True), [image], repeats=N_CALLS)
     seen = []
-    for _ in range(N_CALLS):
-        out = as_tensor(transform(image), (3, 32, 32), "cifar_transforms(train=True)")
+    for out in outputs:
+        out = as_tensor(out, (3, 32, 32), "cifar_transforms(train=True)")
         match = match_crop_flip(x, out.double() * std + mean)
         assert match is not None, (
             "a training image is not the image shifted by at most 4 pixels (zero padding) and possibly flipped, "
