@@ -24,8 +24,7 @@ from torch import nn
 
 from ailit_core.grade import remote
 
-from a3_support import (build, fixed_state, is_remote, layout, oracle_resnet18, param_count, remote_conv,
-                        stage_size, tensor, type_name)
+from a3_support import build, fixed_state, is_remote, layout, oracle_layout, remote_conv, stage_size, tensor, type_name
 
 CLASS_COUNTS = [10, 7, 100]
 
@@ -51,8 +50,7 @@ def check_stem_conv(conv, in_channels, kernel, stride, padding, where):
         f"input, expected {tuple(want.shape[-2:])}) / 步长应为 {stride}，填充应为 {padding}")
 
 
-def check_same_structure(got, oracle, what):
-    want = {k: tuple(v.shape) for k, v in oracle.state_dict().items()}
+def check_same_structure(got, want, what):
     missing, extra = sorted(want.keys() - got.keys()), sorted(got.keys() - want.keys())
     assert not missing and not extra, (
         f"{what} is not torchvision's resnet18 with the required changes: "
@@ -132,19 +130,19 @@ def test_classifier_width(resnet_stem, num_classes):
 def test_parameter_counts_and_structure(resnet_stem, num_classes):
     """Same parameters and state_dict layout as torchvision's resnet18 with the changed stem/fc. / 参数量与结构。"""
     cases = [
-        (lambda: resnet_stem.build_mnist_resnet18(num_classes), oracle_resnet18(1, num_classes), "build_mnist_resnet18"),
-        (lambda: resnet_stem.build_cifar_resnet18(num_classes), oracle_resnet18(3, num_classes), "build_cifar_resnet18"),
-        (lambda: resnet_stem.build_cifar_resnet18(num_classes, small_stem=True), oracle_resnet18(3, num_classes, True),
+        (lambda: resnet_stem.build_mnist_resnet18(num_classes), oracle_layout(1, num_classes), "build_mnist_resnet18"),
+        (lambda: resnet_stem.build_cifar_resnet18(num_classes), oracle_layout(3, num_classes), "build_cifar_resnet18"),
+        (lambda: resnet_stem.build_cifar_resnet18(num_classes, small_stem=True), oracle_layout(3, num_classes, True),
          "build_cifar_resnet18(small_stem=True)"),
     ]
-    for make, oracle, what in cases:
+    for make, (want, want_count), what in cases:
         state, params = layout(build(make, what=what), what)
         count = sum(math.prod(shape) for _, shape, _ in params)
-        assert count == param_count(oracle), (
-            f"{what}({num_classes}) has {count:,} parameters, expected {param_count(oracle):,} "
+        assert count == want_count, (
+            f"{what}({num_classes}) has {count:,} parameters, expected {want_count:,} "
             f"(torchvision resnet18, weights=None, with the required conv1 and fc)"
             " / 参数量应与 torchvision resnet18（weights=None，按要求修改 conv1 与 fc）相同")
-        check_same_structure(state, oracle, what)
+        check_same_structure(state, want, what)
         assert all(trainable for _, _, trainable in params), (
             f"{what}: every parameter must be trainable / {what}：所有参数都应可训练")
 

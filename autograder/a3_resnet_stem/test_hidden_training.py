@@ -298,21 +298,23 @@ TRUSTED_TRANSFORM = transforms.Compose([transforms.ToTensor(), transforms.Normal
 
 def trusted_mnist_net(net, state):
     """torchvision's resnet18, built here, with the stem the student's network reports (conv1's
-    shape and settings, a max-pool or none) and a Linear classifier of the returned width; the
-    returned weights loaded into it. Anything else that differs fails the load."""
+    shape and settings, a max-pool or none) and a Linear classifier of the returned width, holding
+    the returned weights. Anything else that differs fails the load."""
     conv = net.conv1
     weight = tensor(state.get("conv1.weight"), "conv1.weight")
-    model = resnet18(weights=None)
+    fc = tensor(state.get("fc.weight"), "fc.weight")
+    x = torch.randn(1, weight.shape[0], 14, 14)
+    keeps_maxpool = not torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), x)
     try:
-        model.conv1 = nn.Conv2d(weight.shape[1] * conv.groups, weight.shape[0], tuple(weight.shape[2:]),
-                                stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
-                                groups=conv.groups, bias="conv1.bias" in state)
-        x = torch.randn(1, weight.shape[0], 14, 14)
-        if torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), x):
-            model.maxpool = nn.Identity()
-        fc = tensor(state.get("fc.weight"), "fc.weight")
-        model.fc = nn.Linear(fc.shape[1], fc.shape[0], bias="fc.bias" in state)
-        model.load_state_dict({k: tensor(v, k) for k, v in state.items()})
+        with torch.device("meta"):  # no initialisation: every value comes from the returned weights
+            model = resnet18(weights=None)
+            model.conv1 = nn.Conv2d(weight.shape[1] * conv.groups, weight.shape[0], tuple(weight.shape[2:]),
+                                    stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
+                                    groups=conv.groups, bias="conv1.bias" in state)
+            if not keeps_maxpool:
+                model.maxpool = nn.Identity()
+            model.fc = nn.Linear(fc.shape[1], fc.shape[0], bias="fc.bias" in state)
+        model.load_state_dict({k: tensor(v, k) for k, v in state.items()}, assign=True)
     except (RuntimeError, TypeError, ValueError, IndexError, AssertionError) as exc:
         pytest.fail(f"the trained network's weights do not fit torchvision's resnet18 ({str(exc)[:200]}); "
                     "see test_parameter_counts_and_structure / 训练后网络的权重与 torchvision 的 resnet18 结构不符"

@@ -138,9 +138,11 @@ MUTANTS = [
     Mutant("returns_last_loss", (("    return total / max(batches, 1)", "    return loss.item()"),),
            kills=("test_train_one_epoch_updates_and_mean_loss",), why="returns the last batch's loss"),
     Mutant("no_train_mode", (("    net.train()\n    total, batches", "    total, batches"),),
-           kills=("test_train_one_epoch_train_mode_and_device",), why="net.train() forgotten"),
+           kills=("test_train_one_epoch_train_mode",), why="net.train() forgotten"),
     Mutant("labels_not_moved", ((MOVE, "inputs = inputs.to(device)"),),
-           kills=("test_train_one_epoch_train_mode_and_device",), why="labels stay on the CPU"),
+           kills=("test_train_one_epoch_moves_batches_to_device",), why="labels stay on the CPU"),
+    Mutant("inputs_not_moved", ((MOVE, "labels = labels.to(device)"),),
+           kills=("test_train_one_epoch_moves_batches_to_device",), why="inputs stay on the CPU"),
 ]
 
 # Generated mutants (ailit mutate) that behave like the reference, or are no mistake of the task.
