@@ -69,6 +69,9 @@ def check_logits(out, n, num_classes, what):
     sums = out.sum(1)
     assert not torch.allclose(sums, torch.ones_like(sums), atol=1e-3), (
         f"{what} returns probabilities; return raw logits (CrossEntropyLoss applies softmax itself) / 应输出 logits")
+    assert not torch.allclose(out[0], out[-1]), (
+        f"{what} gives the same logits for different images: the output must come from the network's forward "
+        f"pass on each image / {what} 对不同图像给出相同的 logits：输出应来自网络对每张图像的前向传播")
 
 
 @pytest.mark.points(8)

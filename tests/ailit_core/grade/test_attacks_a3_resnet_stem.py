@@ -23,13 +23,14 @@ from ailit_core.release.files import release_files
 from tests.ailit_core.grade import catalogue
 from tests.ailit_core.grade.test_sandbox import available_modes
 
+pytestmark = pytest.mark.slow  # a whole grading batch, the reference's training run included (~50 s)
+
 ASSIGNMENT = "a3_resnet_stem"
 MODULE = "resnet_stem.py"
 FUTURE = "from __future__ import annotations\n"
 # Generous for the reference's training run on a busy machine; the attacks fail fast.
 LIMITS = dict(timeout_s=240, test_timeout_s=90)
-REUSED = ("code_object_rewrite", "transient_trace_patch", "gc_results_writer", "malformed_reply",
-          "patch_pytest_reports")
+REUSED = ("transient_trace_patch", "gc_results_writer", "malformed_reply")
 EXPECTED = {"malformed_reply": {"tampered"}}  # every other attack: graded, 0 points
 
 
@@ -210,7 +211,7 @@ def test_every_attack_on_a3_scores_zero(tmp_path):
         assert "oracle" not in lowered and "want" not in lowered and "expected" not in lowered, leak[:500]
 
 
-@pytest.mark.parametrize("name", REUSED)
+@pytest.mark.parametrize("name", REUSED + ("code_object_rewrite",))
 def test_reused_attacks_are_import_time_code(name):
     code = a1_attack(name)
     assert code.strip() and "sigmoid" not in code and "xor" not in code.lower()
