@@ -62,7 +62,9 @@ def compare_step(kwargs, losses, i, oracle, want, got, best_loss, counter):
     """Fail at the first difference between the student's step ``i`` and the oracle's."""
     shown = ", ".join(f"{v:g}" for v in losses[:i])
     context = f"EarlyStopping({', '.join(f'{k}={v}' for k, v in kwargs.items())}) after losses [{shown[-160:]}]"
-    plain = isinstance(got, (bool, int, np.bool_)) or (isinstance(got, torch.Tensor) and got.numel() == 1)
+    # as truthy/falsy as a bool: None (falsy), numbers, NumPy scalars, one-element tensors
+    plain = got is None or isinstance(got, (bool, int, float, np.generic)) or \
+        (isinstance(got, torch.Tensor) and got.numel() == 1)
     assert plain, f"step() must return a bool, got {type_name(got)} / step() 应返回布尔值"
     assert bool(got) == want, (
         f"{context}: step() returned {bool(got)}, expected {want} (stop when counter reaches patience) / "
