@@ -199,9 +199,10 @@ def gray_copy(resnet_stem, conv, what="grayscale_conv1"):
 
 def own_output(gray, x):
     """The copy's output computed here from the weight, bias and settings it returns."""
-    bias = gray.bias
-    return F.conv2d(x, tensor(gray.weight, "the copy's weight"), None if bias is None else tensor(bias, "the copy's bias"),
-                    stride=gray.stride, padding=gray.padding, dilation=gray.dilation, groups=gray.groups)
+    weight, bias = tensor(gray.weight, "the copy's weight"), gray.bias
+    bias = None if bias is None else tensor(bias, "the copy's bias")
+    return F.conv2d(x, weight, bias, stride=gray.stride, padding=gray.padding, dilation=gray.dilation,
+                    groups=gray.groups)
 
 
 @pytest.mark.points(10)
@@ -259,7 +260,8 @@ def test_grayscale_conv1_is_an_independent_copy(resnet_stem):
     assert bias is not None, (
         "the original has a bias, so the copy must have one / 原卷积层有偏置，副本也应有偏置")
     # Writing new values into the copy's parameters (as an optimizer does) must leave the original alone.
-    gray.load_state_dict({"weight": tensor(weight, "the copy's weight") + 1.0, "bias": tensor(bias, "the copy's bias") + 1.0})
+    gray.load_state_dict({"weight": tensor(weight, "the copy's weight") + 1.0,
+                          "bias": tensor(bias, "the copy's bias") + 1.0})
     after = original.state_dict()
     assert torch.equal(tensor(after["weight"], "weight"), before["weight"]) and \
         torch.equal(tensor(after["bias"], "bias"), before["bias"]), (
@@ -278,8 +280,9 @@ def test_grayscale_conv1_is_an_independent_copy(resnet_stem):
                     "请按 conv.weight 的设备与数据类型创建副本")
     for name in ("weight", "bias"):
         got = getattr(copy, name)
+        shown = "missing" if got is None else str(got.dtype) if isinstance(got, torch.Tensor) else type_name(got)
         assert isinstance(got, torch.Tensor) and got.dtype == torch.float64, (
-            f"the copy's {name} is {'missing' if got is None else f'{got.dtype}' if isinstance(got, torch.Tensor) else type_name(got)}; "
+            f"the copy's {name} is {shown}; "
             f"keep the original's device and dtype (float64) / 副本的 {name} 应与原卷积层的设备和数据类型（float64）一致")
     x = torch.randn(1, 1, 9, 9, dtype=torch.float64)
     got = tensor(copy(x), "the float64 copy's output")
