@@ -2,23 +2,34 @@
 
 Writes ``OUT/grades.csv``, ``OUT/students/<student>/results.json`` (Gradescope schema),
 ``feedback.md`` and ``feedback.html`` (en/zh) and ``output.txt`` per student, and ``OUT/summary.md``,
-``summary.html``, ``histogram.png`` for the batch. How: ``submissions`` + ``archives`` +
-``decoding`` (one module out of any upload), ``batch`` (files, reuse of unchanged results),
-``gradebook`` + ``summary`` + ``overrides`` + ``export`` (what the TA reads and imports), ``engine``
-(warm parent, N runs at once, deadlines, memory), ``child`` + ``sandbox`` + ``isolation`` (what a
-run may see and do), ``integrity`` + ``channel`` (results a submission cannot forge through files
-or a generic attack on pytest). GRADING.md "Grading a batch" is the instructor's guide.
+``summary.html``, ``histogram.png`` for the batch. GRADING.md §6 is the instructor's guide.
 
-Threat model, in short. Suites that declare ``remote.module_fixture`` (a1, a2) run behind the trust
-boundary: the hidden tests, oracles, points and results writer live in a trusted process
-(``trusted``) that never imports the submission; the submission runs in a sandboxed student server
-(``server``, forked from a warm parent that never saw the hidden suite); only plain data crosses
-(``codec``, ``protocol``), and a malformed reply makes that submission ``tampered``. The process
-boundary (``sandbox``, ``isolation``) protects the reference solutions and the repository, other
-students' submissions, the gradebook, the network, the machine's other processes, IPC objects and
-the grader's time and memory. Suites not yet ported (a3-a5) import the submission beside the tests
-and rely on in-process fingerprints (``integrity``), which only raise the bar. The ``basic`` mode (no
-namespaces) only guards Python-level file and socket access. GRADING.md has the whole picture.
+One submission, from the command line to its results.json:
+
+1. ``cli`` builds the batch's ``options.GradeOptions``; ``batch`` finds the entries
+   (``submissions``, ``archives``, ``decoding``: one module out of any upload) and reuses unchanged
+   results (``resume``, keyed by ``suite.HiddenSuite``'s digest);
+2. ``engine`` runs the rest, N at a time: per submission a *trusted run* forked by the tests' warm
+   parent and one *student server* per variant forked by the student warm parent (``parents``,
+   ``zygote``, ``child``); the server locks itself down (``sandbox``, ``isolation``, ``guards``)
+   and imports the module (``server``);
+3. in the trusted run (``trusted``) pytest runs the hidden tests, which call the student's code
+   through ``remote`` proxies; only plain data crosses (``codec``, ``protocol``); helper objects
+   the tests need there are built from allow-listed ``recipes``;
+4. each test's outcome streams to the engine over ``channel``; ``plugin`` merges phases and shares
+   points; ``verdict`` decides the status and the message;
+5. ``gradebook``, ``feedback``, ``summary``, ``overrides`` and ``export`` write what the TA reads
+   and imports. ``runner.run_hidden_tests`` and ``batch.grade_one`` grade a single module or
+   submission the same way (``ailit verify``, Gradescope, notebooks).
+
+Threat model, in short: the hidden tests, their oracles, the points and the results writer live in
+the trusted run, which never imports the submission; the submission's process holds none of them
+and can only send replies that are type-checked (a malformed one makes that submission
+``tampered``). The sandbox protects the reference solutions and the repository, other students'
+submissions, the gradebook, the network, the machine's other processes, IPC objects and the
+grader's time and memory; the ``basic`` mode (no namespaces) only guards Python-level file and
+socket access. Probes that can only watch beside student code carry 1 point. GRADING.md has the
+whole picture.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The results channel: JSON lines on a pipe from a test run to the grader, declared once.
 
-Sent by the run that executes the hidden tests (``trusted.TrustedReporter`` behind the trust
-boundary, ``child.RunReporter`` for suites still on the in-process path) and read by ``engine``.
+Sent by the trusted run that executes the hidden tests (``trusted.TrustedReporter``) and read by
+``engine``.
 Every line is ``{"n": nonce, "t": kind, ...fields}``; ``Reader`` checks every field's type against
 ``KINDS`` and raises ``ProtocolViolation`` otherwise (the engine then makes that submission
 ``tampered``; the batch goes on):

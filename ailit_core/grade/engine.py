@@ -1,12 +1,14 @@
-"""The grading engine: runs submissions' hidden-test runs in a warm parent, N at a time, and collects
-what each run reports into a ``verdict.Tally`` that becomes its ``SubmissionResult``.
+"""The grading engine: runs submissions, N at a time, and collects what each run reports into a
+``verdict.Tally`` that becomes its ``SubmissionResult``.
 
-The engine is the trusted side. It starts the warm parent (``zygote``), hands each run its module
-over a pipe, and watches every run from outside: the results channel (outcomes streamed test by
-test), the captured output (kept as a bounded head and tail), per-test and per-submission
-deadlines, and memory (private memory of every process of the run, read from ``/proc``). A run
-that overruns is killed with its whole process tree; a run stopped by one slow test is restarted
-for the tests it had not reached, so one infinite loop costs one test, not the submission.
+The engine is trusted. For each run it asks the tests' warm parent for a trusted run (the hidden
+tests, no module) and the student parent for one student server per declared variant (the module,
+sandboxed), joined by call sockets and sharing an exchange folder (``parents``, ``zygote``). It
+watches every run from outside: the results channel from the trusted run (outcomes streamed test
+by test), the student's captured output (a bounded head and tail), per-test and per-submission
+deadlines, and memory (private memory of every student process, read from ``/proc``). A run that
+overruns is killed with its whole process tree; a run stopped by one slow test, or whose server
+died, is restarted for the tests it had not reached, so one infinite loop costs one test.
 
 Outcomes count only for tests in the trusted list the warm parent collected before any student
 code existed; a test a run never reports scores 0.
@@ -99,10 +101,10 @@ class _Run:
         self.finished = False
         self.next_memory_poll = 0.0
         self.budget_left = 0.0
-        self.servers: dict[str, int | None] = {}  # student server job id -> keeper pid (boundary suites)
+        self.servers: dict[str, int | None] = {}  # student server job id -> keeper pid
         self.server_exits: dict[str, int] = {}
         self.exchange: str | None = None  # the folder shared by the trusted run and the student servers
-        self.lost: str | None = None  # a student server died: "import" or "test" (boundary suites)
+        self.lost: str | None = None  # a student server died: "import" or "test"
 
 
 class Engine:
@@ -121,7 +123,7 @@ class Engine:
         self._tmp = tempfile.TemporaryDirectory(prefix="ailit-engine-")
         self._active: dict[str, _Run] = {}
         self.parent = WarmParent(self.settings, "tests", Path(self._tmp.name), profile)
-        self.students: WarmParent | None = None  # the student parent (suites behind the boundary)
+        self.students: WarmParent | None = None  # the student parent
         self._restarts = 0
         self._death_note = ""
 
@@ -133,17 +135,16 @@ class Engine:
             self.close()
             raise EngineError(f"the grading process for {self.assignment.id} did not start: {exc}", log=exc.log) from None
         self.selector.register(self.parent.sock, selectors.EVENT_READ, ("parent", self.parent))
-        if self.parent.info.get("boundary"):
-            # The second warm parent forks the student servers; it never sees the hidden suite.
-            self.students = WarmParent(Settings(**{**self.settings.__dict__, "role": "student"}), "student",
-                                       Path(self._tmp.name), self.profile)
-            try:
-                self.students.start()
-            except ParentFailed as exc:
-                self.close()
-                raise EngineError(f"the student-side process for {self.assignment.id} did not start: {exc}",
-                                  log=exc.log) from None
-            self.selector.register(self.students.sock, selectors.EVENT_READ, ("parent", self.students))
+        # The second warm parent forks the student servers; it never sees the hidden suite.
+        self.students = WarmParent(Settings(**{**self.settings.__dict__, "role": "student"}), "student",
+                                   Path(self._tmp.name), self.profile)
+        try:
+            self.students.start()
+        except ParentFailed as exc:
+            self.close()
+            raise EngineError(f"the student-side process for {self.assignment.id} did not start: {exc}",
+                              log=exc.log) from None
+        self.selector.register(self.students.sock, selectors.EVENT_READ, ("parent", self.students))
         return self
 
     @property
@@ -169,16 +170,11 @@ class Engine:
     @property
     def mode(self) -> str:
         """The isolation of the processes that run student code."""
-        return (self.students if self.boundary else self.parent).info.get("mode", "?")
+        return self.students.info.get("mode", "?") if self.students is not None else "?"
 
     @property
     def isolation(self) -> "isolation.Isolation":
         return isolation.strategy(self.mode)
-
-    @property
-    def boundary(self) -> bool:
-        """The suite runs in a trusted process and calls the student's code in a server process."""
-        return bool(self.info.get("boundary")) and self.students is not None
 
     def close(self) -> None:
         for run in list(self._active.values()):
@@ -286,32 +282,29 @@ class Engine:
         self._active[run.job_id] = run
 
     def _dispatch(self, run: _Run, job: dict, source: bytes, result_w: int, out_w: int) -> None:
-        if self.boundary:
-            # The hidden tests run in a trusted process that gets no module, only one call socket
-            # per student server; the servers get the module and the output pipe. The exchange
-            # folder is the one place both see (the trusted side builds files there and inspects
-            # what the student's code did to them).
-            job = {**job, "exchange": self._exchange_folder(run)}
-            servers = ["default", *sorted(self.info.get("variants") or {})]
-            pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in servers]
-            for name, (_, student_end) in zip(servers, pairs):
-                options = (self.info.get("variants") or {}).get(name, {})
-                # Each server its own tag (its basic-mode work folder and process marker).
-                server_job = {**job, "tag": _server_tag(run.tag, name),
-                              "block_imports": list(options.get("block_imports", []))}
-                key = f"{run.job_id}/{name}"
-                run.servers[key] = None
-                self.students.send_job(key, [student_end.fileno(), out_w], server_job, source)
-                student_end.close()
-            log_fd = os.open(Path(self._tmp.name) / f"trusted-{run.job_id}.log", os.O_WRONLY | os.O_CREAT, 0o600)
-            trusted_job = {**job, "servers": servers, "nbytes": 0}
-            self.parent.send_job(run.job_id, [result_w, log_fd, *(ours.fileno() for ours, _ in pairs)],
-                                 trusted_job, b"")
-            os.close(log_fd)
-            for ours, _ in pairs:
-                ours.close()
-        else:
-            self.parent.send_job(run.job_id, [result_w, out_w], job, source)
+        # The hidden tests run in a trusted process that gets no module, only one call socket
+        # per student server; the servers get the module and the output pipe. The exchange
+        # folder is the one place both see (the trusted side builds files there and inspects
+        # what the student's code did to them).
+        job = {**job, "exchange": self._exchange_folder(run)}
+        servers = ["default", *sorted(self.info.get("variants") or {})]
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in servers]
+        for name, (_, student_end) in zip(servers, pairs):
+            options = (self.info.get("variants") or {}).get(name, {})
+            # Each server its own tag (its basic-mode work folder and process marker).
+            server_job = {**job, "tag": _server_tag(run.tag, name),
+                          "block_imports": list(options.get("block_imports", []))}
+            key = f"{run.job_id}/{name}"
+            run.servers[key] = None
+            self.students.send_job(key, [student_end.fileno(), out_w], server_job, source)
+            student_end.close()
+        log_fd = os.open(Path(self._tmp.name) / f"trusted-{run.job_id}.log", os.O_WRONLY | os.O_CREAT, 0o600)
+        trusted_job = {**job, "servers": servers, "nbytes": 0}
+        self.parent.send_job(run.job_id, [result_w, log_fd, *(ours.fileno() for ours, _ in pairs)],
+                             trusted_job, b"")
+        os.close(log_fd)
+        for ours, _ in pairs:
+            ours.close()
 
     def _exchange_folder(self, run: _Run) -> str:
         root = Path(self._tmp.name) / "exchange"
@@ -510,10 +503,8 @@ class Engine:
                 self._kill(run, "memory")
 
     def _processes(self, run: _Run) -> list[int]:
-        if run.servers:  # the student's processes; the trusted run's memory is the grader's
-            pids = {p for pid in run.servers.values() if pid for p in sandbox.descendants(pid)}
-        else:
-            pids = set(sandbox.descendants(run.pid)) if run.pid else set()
+        # The student's processes; the trusted run's memory is the grader's.
+        pids = {p for pid in run.servers.values() if pid for p in sandbox.descendants(pid)}
         if run.uid is not None:
             pids.update(sandbox.processes_of_uid(run.uid))
         return sorted(pids)
@@ -616,7 +607,7 @@ class Engine:
         return None
 
     def _after_lost_server(self, run: _Run) -> list[str] | None:
-        """A student server died during a test (boundary suites): that test failed (the trusted run
+        """A student server died during a test: that test failed (the trusted run
         reported it); the tests after it get fresh processes, as after a crash in-process."""
         tally = run.tally
         tally.flags.add("crashed")

@@ -4,8 +4,8 @@ Forked by the warm parent that collected the hidden tests (``zygote``), for suit
 declares ``remote.module_fixture``. The engine passed it the results pipe and one call socket per
 student server (``server``); this module attaches the sockets to ``remote``, waits for the
 default server's greeting (the submission's import), and streams each test's outcome to the
-engine over ``channel``, as the in-process runner (``child.RunReporter``) does. There is no
-fingerprinting here: no student code runs in this process, so there is nothing to watch.
+engine over ``channel``. There is no fingerprinting here: no student code runs in this process, so
+there is nothing to watch.
 
 Two things a test can learn only here end the run early: a server that died (``remote.STATE.lost``:
 the test fails, the engine gives the remaining tests fresh processes) and a reply that broke the
@@ -35,6 +35,7 @@ def start(prep, session, start):
     writer = channel.Writer(start.result_fd, secrets.token_hex(16))
     writer.send("hello", pid=os.getpid(), mode=prep.mode)
     child.redirect_stdio(start.out_fd)
+    child.restore_threads(prep)
     names = start.job.get("servers") or [remote.DEFAULT]
     remote.attach({name: socket.socket(fileno=fd) for name, fd in zip(names, start.extra_fds)},
                   exchange=start.job.get("exchange"))

@@ -1,20 +1,21 @@
-"""The warm parent: imports what an assignment's runs need once, collects the hidden tests once,
-then forks one run per request from inside pytest's run loop.
+"""The warm parents: import what runs need once, then fork one process per request.
 
-Started by the grader (``launch_args``: ``python -c ... SETTINGS FD``) with a socket for requests.
-It imports pytest, numpy and every library the released stub imports (torch, torchvision,
-transformers...), then starts ``pytest.main`` over the hidden tests with ``Server`` as a plugin.
-Collection happens here, before any student code exists: the grader gets that *trusted* list
-(node ids, points, descriptions, visibility); a run can only report outcomes for these tests, and
-a test it never reports scores 0. In ``pytest_runtestloop`` the server works out the isolation
-mode and the read-only root a run will see (``isolation``), answers the grader, and forks a run per
-request; each run continues pytest's session from there (``child``), so it pays neither the
-imports nor pytest's start-up and collection.
+Started by the grader (``parents.WarmParent``: ``python -c ... SETTINGS FD``) with a socket for
+requests, in one of two roles:
 
-It never holds a submission: each run's module bytes travel on a pipe straight from the grader to
-the forked child, so no submission's code lingers in memory that later runs inherit.
+- ``tests`` (``main``): imports pytest, numpy and every library the released stub imports, then
+  starts ``pytest.main`` over the hidden tests with ``Server`` as a plugin. Collection happens
+  here, before any student code exists: the grader gets that *trusted* list (node ids, points,
+  descriptions, visibility); a test never reported scores 0. In ``pytest_runtestloop`` it forks a
+  trusted run per request (``trusted``), which continues pytest's session from there and so pays
+  neither the imports nor pytest's start-up and collection.
+- ``student`` (``student_main``): imports what submissions import (never the hidden suite or its
+  oracles), works out the isolation mode and the read-only root a server will see (``isolation``),
+  and forks one student server per request (``server``). Each server's module bytes travel on a
+  pipe straight from the grader to the forked process, so no submission lingers in memory that
+  later runs inherit.
 
-``--once`` (no fork available, or ``AILIT_GRADE_START=spawn``): the same, then act as one run's keeper.
+``--once`` (no fork available, or ``AILIT_GRADE_START=spawn``): the same, then act as one keeper.
 """
 
 from __future__ import annotations
@@ -66,14 +67,14 @@ class Prepared:
     preload_seconds: float
     preload_failures: list[str]
     torch_threads: int = 0
-    boundary: bool = False  # the suite calls the student's code through ``remote`` (never imports it)
+    boundary: bool = True  # the suite calls the student's code through ``remote`` (never imports it)
     variants: dict | None = None  # more student servers the suite declared (name -> options)
     role: str = "tests"
 
     @property
     def sandboxed(self) -> bool:
         """Whether the processes forked from here run student code (and so enter the sandbox)."""
-        return self.role == "student" or not self.boundary
+        return self.role == "student"
 
     def summary(self) -> dict:
         return {
@@ -102,11 +103,10 @@ def stub_imports(path: Path) -> list[str]:
 
 
 def warm_up_torch() -> None:
-    """Let torch rebind its own functions now, before runs fingerprint it.
+    """Pay torch's lazy first-use costs once here instead of in every forked run.
 
-    torch replaces some of its attributes lazily: importing torch._dynamo (the first optimizer step
-    does) wraps ``torch.manual_seed``; an optimizer class gets a profiling wrapper around ``step``
-    when first instantiated. Done by a student's code, that would read as tampering.
+    The first optimizer step imports torch._dynamo (about a second) and each optimizer class builds
+    a profiling wrapper around ``step`` when first instantiated.
     """
     import torch
     import torch._dynamo  # noqa: F401
@@ -185,10 +185,9 @@ class Server:
             start = serve(self.sock, prep)
             if start is None:  # the grader is done: end the server's own session
                 return True
-        if prep.boundary:
-            from ailit_core.grade import trusted
-            return trusted.start(prep, session, start)
-        return child.start_runner(prep, session, start)
+        from ailit_core.grade import trusted
+
+        return trusted.start(prep, session, start)
 
 
 def pytest_args_for(assignment, extra: list[str]) -> list[str]:
@@ -208,6 +207,9 @@ def prepare(settings: Settings, server: Server | None) -> Prepared:
     fixture_notes = prebuild_fixtures(assignment) if server is not None else []
     remote = sys.modules.get("ailit_core.grade.remote")
     boundary = server is None or bool(remote is not None and remote.DECLARED)
+    if not boundary:
+        raise RuntimeError(f"the hidden suite of {assignment.id} declares no remote.module_fixture: every suite runs "
+                           "behind the trust boundary (its conftest.py: `mod = module_fixture(\"<module>\")`)")
     hidden = str(assignment.hidden_tests_dir.resolve())
     test_modules = sorted(name for name, module in list(sys.modules.items())  # lazy modules may add entries
                           if module is not None and str(getattr(module, "__file__", "") or "").startswith(hidden + os.sep))

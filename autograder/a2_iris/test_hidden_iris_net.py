@@ -380,6 +380,9 @@ def test_train_returns_sample_weighted_mean_loss(iris_net):
     y[32:] = model_argmin(small_model(5), X[32:])  # a short last batch unlike the others
     model = remote_copy(small_model(5))
     result = iris_net.train(model, loader_of(X, y, 8), remote.build("cross_entropy"), remote_sgd(model, 0.0), CPU)
+    assert not isinstance(result, torch.Tensor), (
+        "train returned a tensor; return a Python float (loss.item(): a tensor keeps the autograd graph alive) "
+        "/ train 应返回 Python float（使用 loss.item()）")
     got = as_float(result, "train's return value")
     with torch.no_grad():
         reference = small_model(5)

@@ -76,6 +76,8 @@ MUTANTS = [
     Mutant("run_ignores_device",
            (("device = select_device() if device is None else torch.device(device)", "device = select_device()"),),
            kills=("test_run_honours_device",), why="always picks its own device"),
+    Mutant("train_returns_tensor", (("total_loss += loss.item() * batch_X.size(0)", "total_loss += loss * batch_X.size(0)"),),
+           kills=("test_train_returns_sample_weighted_mean_loss",), why="loss summed as a tensor (graph kept), no .item()"),
     Mutant("run_device_ignored", (("device = select_device() if device is None else torch.device(device)",
                                    "device = select_device()"),),
            kills=("test_run_honours_device",), why="the device argument ignored"),
