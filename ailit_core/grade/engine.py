@@ -136,8 +136,9 @@ class Engine:
             raise EngineError(f"the grading process for {self.assignment.id} did not start: {exc}", log=exc.log) from None
         self.selector.register(self.parent.sock, selectors.EVENT_READ, ("parent", self.parent))
         # The second warm parent forks the student servers; it never sees the hidden suite.
-        self.students = WarmParent(Settings(**{**self.settings.__dict__, "role": "student"}), "student",
-                                   Path(self._tmp.name), self.profile)
+        student_settings = Settings(**{**self.settings.__dict__, "role": "student",
+                                       "preload": list(self.info.get("preload") or [])})
+        self.students = WarmParent(student_settings, "student", Path(self._tmp.name), self.profile)
         try:
             self.students.start()
         except ParentFailed as exc:

@@ -22,6 +22,7 @@ class Settings:
     start: str = "fork"
     warm: bool = True  # also preload what students commonly import (pays off over a batch, not for one run)
     role: str = "tests"  # "tests": holds the hidden suite; "student": only forks student servers
+    preload: list[str] = field(default_factory=list)  # more imports for the student parent (the suite's ask)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__)

@@ -245,6 +245,11 @@ def variants() -> dict[str, dict]:
     return out
 
 
+def preloads() -> list[str]:
+    """What the collected suite asks the student warm parent to import once."""
+    return [name for spec in DECLARED.values() for name in spec.get("preload", [])]
+
+
 def connection(name: str = DEFAULT) -> Connection:
     if _attached:
         if name not in _attached:
@@ -272,16 +277,18 @@ def connect_local(name: str) -> Connection:
     return Connection(ours, name, process)
 
 
-def module_fixture(module_name: str, *, variants: dict[str, dict] | None = None):
+def module_fixture(module_name: str, *, variants: dict[str, dict] | None = None, preload=()):
     """A session-scoped fixture named ``module_name``: the student's module in its own process.
 
     ``variants``: more servers a test may ask for with ``server_module(name)``, e.g.
-    ``{"without_torch": {"block_imports": ["torch"]}}``. A module that fails to import fails every
+    ``{"without_torch": {"block_imports": ["torch"]}}``. ``preload``: modules the student warm
+    parent imports once for every server (``"package"`` or ``"package:Attribute"`` for lazy
+    packages), beyond the released stub's own imports. A module that fails to import fails every
     test at set-up with the import error as its message.
     """
     import pytest
 
-    DECLARED[module_name] = {"variants": dict(variants or {})}
+    DECLARED[module_name] = {"variants": dict(variants or {}), "preload": list(preload)}
 
     @pytest.fixture(scope="session", name=module_name)
     def _fixture():

@@ -69,6 +69,7 @@ class Prepared:
     torch_threads: int = 0
     boundary: bool = True  # the suite calls the student's code through ``remote`` (never imports it)
     variants: dict | None = None  # more student servers the suite declared (name -> options)
+    preload: list | None = None  # what the suite asks the student parent to import
     role: str = "tests"
 
     @property
@@ -81,7 +82,7 @@ class Prepared:
             "tests": self.tests, "collect_errors": self.collect_errors, "mode": self.mode,
             "mode_notes": self.mode_notes, "preload_seconds": self.preload_seconds,
             "preload_failures": self.preload_failures, "pid": os.getpid(),
-            "boundary": self.boundary, "variants": self.variants or {},
+            "boundary": self.boundary, "variants": self.variants or {}, "preload": self.preload or [],
         }
 
 
@@ -237,6 +238,7 @@ def prepare(settings: Settings, server: Server | None) -> Prepared:
         preload_failures=server.preload_failures if server else [],
         torch_threads=sys.modules["torch"].get_num_threads() if "torch" in sys.modules else 0,
         boundary=boundary, variants=remote.variants() if server is not None and boundary else None,
+        preload=remote.preloads() if server is not None and boundary else None,
         role=settings.role,
     )
 
@@ -383,7 +385,8 @@ def student_main(settings: Settings, sock: socket.socket | None, once_fds: list[
     server_pid = os.getpid()
     try:
         assignment = assignments.get(settings.assignment_id)
-        failures = preload([*(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path)])
+        failures = preload([*(COMMON_IMPORTS if settings.warm else ()), *stub_imports(assignment.stub_path),
+                            *settings.preload])
         if "torch" in sys.modules:
             try:
                 warm_up_torch()

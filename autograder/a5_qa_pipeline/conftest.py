@@ -45,7 +45,10 @@ HAS_QA_TASK = "question-answering" in SUPPORTED_TASKS
 LIBRARY_QA = (pipeline("question-answering", model=MODEL, tokenizer=TOKENIZER, device="cpu")
               if HAS_QA_TASK else None)
 
-qa_pipeline = module_fixture("qa_pipeline")
+# The stub imports transformers lazily (inside load_qa): the student warm parent imports it once
+# for every server instead of each server paying it again.
+qa_pipeline = module_fixture("qa_pipeline", preload=["transformers", "transformers:AutoModelForQuestionAnswering",
+                                                     "transformers:AutoTokenizer", "transformers:pipeline"])
 
 
 def pytest_collection_finish(session):
