@@ -5,8 +5,8 @@
 - otherwise a public test imports the module that sits next to it, i.e. the student's own file in
   the assignment folder.
 
-Hidden tests never fall back to the reference solution: without ``AILIT_IMPL`` they would have
-nothing trustworthy to test, so they raise a message that says how to run them.
+Hidden tests do not use this module: they reach the student's code through
+``ailit_core.grade.remote.module_fixture`` (a proxy to the module in its own sandboxed process).
 """
 
 from __future__ import annotations
@@ -68,18 +68,3 @@ def implementation(module_name: str, *, beside: str | os.PathLike | None = None)
         f"or set {ENV_VAR}=/path/to/{module_name}.py. / 找不到 {module_name}.py：请把它放在测试文件旁边，"
         f"或设置环境变量 {ENV_VAR}。"
     )
-
-
-def implementation_fixture(module_name: str):
-    """A session-scoped pytest fixture returning the module under test.
-
-    Used by hidden tests' conftest files: a module that fails to import then fails every test at
-    setup with the import error as its message, and the test list stays complete for the gradebook.
-    """
-    import pytest
-
-    @pytest.fixture(scope="session", name=module_name)
-    def _fixture():
-        return implementation(module_name, beside=os.devnull)
-
-    return _fixture

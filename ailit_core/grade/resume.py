@@ -14,7 +14,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from ailit_core import paths
 from ailit_core.grade.suite import HiddenSuite, hash_tree
 from ailit_core.grade.results import STATUS_GRADER_ERROR, SubmissionResult, from_gradescope
 

@@ -61,7 +61,7 @@ class TrustedReporter:
         self.writer.send("ready")
         try:
             hello = remote.connection(remote.DEFAULT).hello
-        except (remote.RemoteCrashed, remote.RemoteProtocolError) as exc:
+        except (remote.RemoteCrashed, remote.RemoteProtocolError):
             if remote.STATE.violations:
                 self._tamper("at import")
                 return True

@@ -31,7 +31,6 @@ import socket
 import sys
 import time
 import traceback
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
