@@ -25,6 +25,7 @@ TORCH_PACKAGES = {"torch", "torchvision", "torchaudio"}
 # Imported by every grading run whatever the assignment (the engine, its plugin, the loader).
 ENGINE_MODULES = ("ailit_core.grade", "ailit_core.testing", "ailit_core.notebook")
 ALWAYS = ("pytest", "tqdm")
+OPTIONAL_GRADE_PARTS = ("dask",)  # subpackages of ailit_core.grade behind an optional extra
 # Import name -> distribution name when they differ and the environment cannot tell us.
 KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml", "cv2": "opencv-python"}
 
@@ -147,7 +148,10 @@ def requirements(assignment: Assignment) -> tuple[list[str], list[str]]:
     roots = [assignment.solution_path]
     roots += sorted(p for p in assignment.hidden_tests_dir.rglob("*.py") if "__pycache__" not in p.parts)
     engine = [f for module in ENGINE_MODULES for f in _module_files(module)]
-    engine += sorted(p for p in _package_root().joinpath("grade").rglob("*.py") if "__pycache__" not in p.parts)
+    grade = _package_root().joinpath("grade")
+    # The Dask executor is an optional extra (``ailit[dask]``) that an autograder never runs.
+    engine += sorted(p for p in grade.rglob("*.py")
+                     if "__pycache__" not in p.parts and p.relative_to(grade).parts[0] not in OPTIONAL_GRADE_PARTS)
     local = {p.stem for folder in (assignment.hidden_tests_dir, assignment.solution_dir) for p in folder.iterdir()
              if p.suffix == ".py" or (p / "__init__.py").is_file()}  # helper modules shipped beside the tests
     names = {_distribution(n) for n in third_party_imports(roots, engine) - local} | set(ALWAYS)
