@@ -61,13 +61,16 @@ def main(*, assignment_id: str, out: Path | None = None, budget_s: float | None 
     spans = ops.function_spans(reference)
     records = [analysis.from_catalogue(m, reference, spans) for m in cat.mutants] if use_catalogue else []
     stale: list[str] = []
+    stale_accepted: list[str] = []
     if use_generated:
         generated = _interleaved(ops.generate(reference, operators))
-        if operators is None:  # every operator ran: an EQUIVALENT id no mutant has is out of date
-            stale = sorted(set(cat.equivalent) - {g.id for g in generated})
+        if operators is None:  # every operator ran: an EQUIVALENT/ACCEPTED id no mutant has is out of date
+            ids = {g.id for g in generated}
+            stale = sorted(set(cat.equivalent) - ids)
+            stale_accepted = sorted(set(cat.accepted) - ids)
         if max_generated is not None:
             generated = generated[:max_generated]
-        records += [analysis.from_generated(g, reference, cat.equivalent) for g in generated]
+        records += [analysis.from_generated(g, reference, cat.equivalent, cat.accepted) for g in generated]
 
     for r in records:  # trivially equivalent: nothing to grade
         if not r.is_correct_variant and analysis.same_code(reference, r.module):
@@ -115,6 +118,7 @@ def main(*, assignment_id: str, out: Path | None = None, budget_s: float | None 
     info = report.summary(records, tests, baseline_status, fingerprint, assignment_id,
                           graded_now=len(verdicts) - from_store, from_store=from_store, min_score=min_score)
     info["stale_equivalent_ids"] = stale
+    info["stale_accepted_ids"] = stale_accepted
     written = report.write(out, info, records)
     score = info["score"]["score"]
     gate_failed = min_score is not None and (score is None or score < min_score)

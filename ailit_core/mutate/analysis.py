@@ -4,8 +4,10 @@ the mutation score per function and per test, and the tests that kill nothing th
 A test case *kills* a mutant when the reference passes it and the mutant does not (failed, not
 run because the run stopped, ...). A mutant no test kills *survives*, unless it is *equivalent*:
 its compiled code is the reference's, or the catalogue's ``EQUIVALENT`` says why it behaves like
-the reference (or is no mistake a student makes). Equivalent mutants and the catalogue's correct
-variants are left out of the score; a correct variant that loses points is a *false failure*.
+the reference (or is no mistake a student makes). A survivor the catalogue's ``ACCEPTED`` lists is
+*accepted*: a realistic mistake no test catches for a stated reason (a device move a CPU-only
+grader cannot observe). Equivalent and accepted mutants and the catalogue's correct variants are
+left out of the score; a correct variant that loses points is a *false failure*.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from ailit_core.mutate.grading import Graded
 from ailit_core.mutate.operators import function_at
 
-KILLED, SURVIVED, EQUIVALENT = "killed", "survived", "equivalent"
+KILLED, SURVIVED, EQUIVALENT, ACCEPTED = "killed", "survived", "equivalent", "accepted"
 CORRECT, FALSE_FAILURE = "correct variant", "false failure"
 NOT_GRADED, GRADER_ERROR = "not graded", "grader error"
 SCORED = (KILLED, SURVIVED)
@@ -37,6 +39,7 @@ class MutantRecord:
     expected_kills: tuple[str, ...] = ()
     is_correct_variant: bool = False
     equivalent_reason: str = ""
+    accepted_reason: str = ""
     status: str = NOT_GRADED
     killed_by: list[str] = field(default_factory=list)  # test case names
     graded: Graded | None = None
@@ -95,11 +98,13 @@ def from_catalogue(mutant, reference: str, spans) -> MutantRecord:
                         mutant.is_correct_variant)
 
 
-def from_generated(generated, reference: str, equivalent: dict[str, str]) -> MutantRecord:
+def from_generated(generated, reference: str, equivalent: dict[str, str],
+                   accepted: dict[str, str] | None = None) -> MutantRecord:
     return MutantRecord(generated.id, "generated", generated.operator, generated.function, generated.line,
                         generated.end_line, generated.description, generated.source,
                         diff_of(reference, generated.source, generated.id),
-                        equivalent_reason=equivalent.get(generated.id, ""))
+                        equivalent_reason=equivalent.get(generated.id, ""),
+                        accepted_reason=(accepted or {}).get(generated.id, ""))
 
 
 def classify(record: MutantRecord, graded: Graded, baseline: dict[str, str]) -> None:
@@ -115,12 +120,14 @@ def classify(record: MutantRecord, graded: Graded, baseline: dict[str, str]) -> 
         record.status = KILLED
     elif record.equivalent_reason:
         record.status = EQUIVALENT
+    elif record.accepted_reason:
+        record.status = ACCEPTED
     else:
         record.status = SURVIVED
 
 
 def score_of(records) -> dict:
-    counts = {s: 0 for s in (KILLED, SURVIVED, EQUIVALENT, NOT_GRADED, GRADER_ERROR)}
+    counts = {s: 0 for s in (KILLED, SURVIVED, EQUIVALENT, ACCEPTED, NOT_GRADED, GRADER_ERROR)}
     for r in records:
         if r.status in counts:
             counts[r.status] += 1

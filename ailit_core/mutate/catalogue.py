@@ -13,6 +13,9 @@ A catalogue is a Python module ``ailit_core/mutate/catalogues/<id>.py`` (or any 
   when the engine starts).
 - ``EQUIVALENT`` (optional): generated-mutant id -> why it is equivalent to the reference or not a
   mistake a student makes; ``ailit mutate`` reports those apart and leaves them out of the score.
+- ``ACCEPTED`` (optional): generated-mutant id -> why a realistic mistake is accepted although no
+  hidden test catches it (e.g. a device move that a CPU-only grader cannot observe); reported apart
+  with its reason, with the status ``accepted``, and not counted as a miss in the score.
 
 Catalogues live inside the package, not under ``tests/``, so an installed ``ailit`` can read them.
 """
@@ -54,6 +57,7 @@ class Catalogue:
     slow_tests: tuple[str, ...] = ()
     env: dict[str, str | Callable[[], str]] = field(default_factory=dict)
     equivalent: dict[str, str] = field(default_factory=dict)
+    accepted: dict[str, str] = field(default_factory=dict)
     origin: str = ""  # where it was read from, for reports
 
     @property
@@ -71,8 +75,13 @@ def _from_module(module, assignment_id: str, origin: str) -> Catalogue:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f"{origin}: mutant names used twice: {', '.join(duplicates)}")
+    equivalent = dict(getattr(module, "EQUIVALENT", {}) or {})
+    accepted = dict(getattr(module, "ACCEPTED", {}) or {})
+    both = sorted(set(equivalent) & set(accepted))
+    if both:
+        raise ValueError(f"{origin}: ids both EQUIVALENT and ACCEPTED: {', '.join(both)}")
     return Catalogue(assignment_id, mutants, tuple(options.get("slow_tests", ())), dict(options.get("env", {})),
-                     dict(getattr(module, "EQUIVALENT", {}) or {}), origin)
+                     equivalent, accepted, origin)
 
 
 def load(assignment_id: str) -> Catalogue:

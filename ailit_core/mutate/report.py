@@ -21,11 +21,11 @@ def _score_text(score) -> str:
 
 def _counts_row(label: str, counts: dict) -> list[str]:
     return [label, str(counts["mutants"]), str(counts[an.KILLED]), str(counts[an.SURVIVED]),
-            str(counts[an.EQUIVALENT]), str(counts[an.NOT_GRADED] + counts[an.GRADER_ERROR]),
-            _score_text(counts["score"])]
+            str(counts[an.EQUIVALENT]), str(counts[an.ACCEPTED]),
+            str(counts[an.NOT_GRADED] + counts[an.GRADER_ERROR]), _score_text(counts["score"])]
 
 
-COUNT_HEADERS = ["", "mutants", "killed", "survived", "equivalent", "not graded", "score"]
+COUNT_HEADERS = ["", "mutants", "killed", "survived", "equivalent", "accepted", "not graded", "score"]
 
 
 def summary(records, tests, baseline_status: str, fingerprint: str, assignment_id: str, *, graded_now: int,
@@ -56,6 +56,7 @@ def mutant_json(r) -> dict:
         "diff": r.diff, "status": r.status, "killed_by": r.killed_by, "killed_by_tests": r.killed_by_functions,
         "expected_kills": list(r.expected_kills), "missed_expected_kills": r.missed_expected,
         "equivalent_reason": r.equivalent_reason or None,
+        "accepted_reason": r.accepted_reason or None,
         "score": g.score if g else None, "max_score": g.max_score if g else None,
         "grading_status": g.status if g else None, "from_stored_result": g.cached if g else None,
     }
@@ -67,7 +68,10 @@ def blocks(info: dict, records) -> list[tuple]:
     out.append(("h1", f"Mutation report: {info['assignment']}"))
     out.append(("p", f"Mutation score {_score_text(score['score'])}: {score[an.KILLED]} of "
                      f"{score[an.KILLED] + score[an.SURVIVED]} graded, non-equivalent mutants fail at least one "
-                     f"hidden test. Hidden-suite fingerprint {info['suite_fingerprint']}; "
+                     f"hidden test"
+                     + (f"; {score[an.ACCEPTED]} accepted survivor(s) (listed below with the reason) are not "
+                        "counted as misses" if score[an.ACCEPTED] else "")
+                     + f". Hidden-suite fingerprint {info['suite_fingerprint']}; "
                      f"{info['graded_now']} graded now, {info['from_stored_results']} from stored results."))
     if info["reference_status"] != "all passed":
         out.append(("p", f"Warning: the reference does not pass every hidden test ({info['reference_status']}); "
@@ -88,6 +92,16 @@ def blocks(info: dict, records) -> list[tuple]:
     for r in survivors:
         out.append(("h3", f"{r.id} — {r.function}, line {r.line}: {r.description}"))
         out.append(("diff", r.diff))
+
+    accepted = [r for r in records if r.status == an.ACCEPTED]
+    if accepted:
+        out.append(("h2", f"Accepted survivors ({len(accepted)})"))
+        out.append(("p", "Realistic mistakes no hidden test catches, accepted for the reason the catalogue's "
+                         "ACCEPTED gives; not counted as misses in the score."))
+        for r in accepted:
+            out.append(("h3", f"{r.id} — {r.function}, line {r.line}: {r.description} — accepted: "
+                              f"{r.accepted_reason}"))
+            out.append(("diff", r.diff))
 
     false_failures = [r for r in records if r.status == an.FALSE_FAILURE]
     if false_failures:
@@ -124,11 +138,12 @@ def blocks(info: dict, records) -> list[tuple]:
     if equivalents:
         out.append(("h2", f"Equivalent mutants ({len(equivalents)})"))
         out.append(("list", [f"{r.id} ({r.description}): {r.equivalent_reason}" for r in equivalents]))
-    if info.get("stale_equivalent_ids"):
-        out.append(("h2", "EQUIVALENT entries that match no generated mutant"))
-        out.append(("p", "The reference changed since they were written: check the surviving mutants above "
-                         "and update the ids in the catalogue."))
-        out.append(("list", info["stale_equivalent_ids"]))
+    for key, name in (("stale_equivalent_ids", "EQUIVALENT"), ("stale_accepted_ids", "ACCEPTED")):
+        if info.get(key):
+            out.append(("h2", f"{name} entries that match no generated mutant (out of date)"))
+            out.append(("p", "The reference changed since they were written: check the surviving mutants above "
+                             "and update the ids in the catalogue."))
+            out.append(("list", info[key]))
     variants = [r for r in records if r.status == an.CORRECT]
     if variants:
         out.append(("h2", f"Correct variants that get full marks ({len(variants)})"))
@@ -217,8 +232,8 @@ def _write(path: Path, text: str) -> None:
 
 def write(out: Path, info: dict, records) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    order = {an.SURVIVED: 0, an.FALSE_FAILURE: 1, an.NOT_GRADED: 2, an.GRADER_ERROR: 2, an.KILLED: 3,
-             an.EQUIVALENT: 4, an.CORRECT: 5}
+    order = {an.SURVIVED: 0, an.FALSE_FAILURE: 1, an.NOT_GRADED: 2, an.GRADER_ERROR: 2, an.ACCEPTED: 3,
+             an.KILLED: 4, an.EQUIVALENT: 5, an.CORRECT: 6}
     data = dict(info, mutants=[mutant_json(r) for r in sorted(records, key=lambda r: order.get(r.status, 9))])
     items = blocks(info, records)
     paths = [out / "mutation.json", out / "mutation.md", out / "mutation.html"]

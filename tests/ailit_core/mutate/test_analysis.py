@@ -32,6 +32,19 @@ def test_killed_survived_equivalent_and_false_failure():
     assert (score["mutants"], score[an.KILLED], score[an.SURVIVED], score["score"]) == (3, 1, 1, 50.0)
 
 
+def test_accepted_survivors_are_apart_and_not_misses():
+    accepted = record("a", accepted_reason="device move, unobservable on a CPU")
+    caught = record("c", accepted_reason="listed, but a test catches it now")
+    survivor = record("s")
+    an.classify(accepted, graded(), BASELINE)
+    an.classify(caught, graded(test_b="failed"), BASELINE)
+    an.classify(survivor, graded(), BASELINE)
+    assert (accepted.status, caught.status, survivor.status) == (an.ACCEPTED, an.KILLED, an.SURVIVED)
+    score = an.score_of([accepted, caught, survivor])
+    assert (score["mutants"], score[an.ACCEPTED], score[an.KILLED], score[an.SURVIVED], score["score"]) == \
+        (3, 1, 1, 1, 50.0)
+
+
 def test_grader_errors_are_not_graded():
     r = record("g")
     an.classify(r, Graded("grader_error", 0, 0, {}, {}), BASELINE)

@@ -24,9 +24,11 @@ def test_catalogue_file(tmp_path):
     path = tmp_path / "mine.py"
     path.write_text('from ailit_core.mutate.catalogue import Mutant\n'
                     'MUTANTS = [Mutant("m", (("a", "b"),), kills=("test_x",)), Mutant("ok", (("a", "A"),), kills=())]\n'
-                    'EQUIVALENT = {"f/arith/1": "same result"}\n', encoding="utf-8")
+                    'EQUIVALENT = {"f/arith/1": "same result"}\n'
+                    'ACCEPTED = {"f/drop_to/1": "not observable on a CPU"}\n', encoding="utf-8")
     found = catalogue.load_file(path, "a1_xor_backprop")
     assert [m.name for m in found.mutants] == ["m", "ok"] and found.equivalent == {"f/arith/1": "same result"}
+    assert found.accepted == {"f/drop_to/1": "not observable on a CPU"}
     assert found.mutants[1].is_correct_variant and not found.mutants[0].is_correct_variant
 
 
@@ -36,4 +38,11 @@ def test_duplicate_names_are_refused(tmp_path):
                     'MUTANTS = [Mutant("m", (("a", "b"),), kills=("t",)), Mutant("m", (("a", "c"),), kills=("t",))]\n',
                     encoding="utf-8")
     with pytest.raises(ValueError, match="used twice"):
+        catalogue.load_file(path, "x")
+
+
+def test_an_id_both_equivalent_and_accepted_is_refused(tmp_path):
+    path = tmp_path / "both.py"
+    path.write_text('EQUIVALENT = {"f/arith/1": "same"}\nACCEPTED = {"f/arith/1": "cpu"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="both EQUIVALENT and ACCEPTED"):
         catalogue.load_file(path, "x")

@@ -12,12 +12,16 @@ def ailit(*args):
 
 def test_mutate_a1_writes_reports_resumes_and_gates(tmp_path):
     out = tmp_path / "mutation"
-    args = ("mutate", "a1_xor_backprop", "--no-catalogue", "--max-generated", "3", "-j", "2", "-o", str(out))
+    mine = tmp_path / "mine.py"  # an instructor's catalogue whose ACCEPTED id no generated mutant has
+    mine.write_text('ACCEPTED = {"gone/arith/99": "reference changed since"}\n', encoding="utf-8")
+    args = ("mutate", "a1_xor_backprop", "--no-catalogue", "--catalogue", str(mine), "--max-generated", "3",
+            "-j", "2", "-o", str(out))
     first = ailit(*args)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "mutation score" in first.stdout and "Traceback" not in first.stderr
     data = json.loads((out / "mutation.json").read_text(encoding="utf-8"))
     assert len(data["mutants"]) == 3 and data["reference_status"] == "all passed"
+    assert data["stale_accepted_ids"] == ["gone/arith/99"] and data["stale_equivalent_ids"] == []
     for m in data["mutants"]:
         assert m["source"] == "generated" and m["operator"] and m["location"]["function"]
         assert m["diff"].startswith("--- reference") and m["status"] in ("killed", "survived")

@@ -1,5 +1,7 @@
 """The readable reports put surviving mutants, with their diffs, first."""
 
+import json
+
 from ailit_core.mutate import analysis as an
 from ailit_core.mutate import report
 from ailit_core.mutate.grading import Graded
@@ -26,3 +28,26 @@ def test_survivors_come_first_with_their_diffs(tmp_path):
     html = html_path.read_text(encoding="utf-8")
     assert '<span class="del">-    return a + b</span>' in html and "why &lt;b&gt;" in html
     assert '"status": "survived"' in json_path.read_text(encoding="utf-8").split('"status": "killed"')[0]
+
+
+def test_accepted_survivors_have_their_own_section_and_status(tmp_path):
+    accepted = an.MutantRecord("f/drop_to/1", "generated", "drop_to", "f", 3, 3, "drop .to(device)", "m",
+                               diff="--- reference\n+++ f/drop_to/1\n-    y = y.to(d)\n+    y = y",
+                               accepted_reason="labels stay on their device: not observable on a CPU")
+    killed = an.MutantRecord("f/arith/2", "generated", "arith", "f", 4, 4, "+ -> -", "m", diff="d")
+    an.classify(accepted, Graded("graded", 10, 10, dict(BASELINE), {}), BASELINE)
+    an.classify(killed, Graded("graded", 5, 10, {"test_a": "failed", "test_b": "passed"}, {}), BASELINE)
+    records = [accepted, killed]
+    info = report.summary(records, an.per_test(records, BASELINE, {}), "all passed", "abc", "a2_iris",
+                          graded_now=3, from_store=0, min_score=None)
+    info["stale_accepted_ids"] = ["old/drop_to/9"]
+    json_path, md_path, _ = report.write(tmp_path, info, records)
+    md = md_path.read_text(encoding="utf-8")
+    assert "Mutation score 100.0%: 1 of 1" in md and "1 accepted survivor(s)" in md
+    assert "## Surviving mutants (0)" in md and "## Accepted survivors (1)" in md
+    assert "accepted: labels stay on their device" in md and "+    y = y" in md
+    assert "## ACCEPTED entries that match no generated mutant (out of date)" in md and "- old/drop_to/9" in md
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    entry = next(m for m in data["mutants"] if m["id"] == "f/drop_to/1")
+    assert entry["status"] == "accepted" and entry["accepted_reason"].startswith("labels stay")
+    assert data["score"]["accepted"] == 1 and data["score"]["score"] == 100.0
