@@ -542,7 +542,7 @@ def test_run_result_keys_and_losses(iris_net):
         f"the returned model maps (5, 4) to {tuple(out.shape)}, expected (5, 3) / 返回的模型输出形状应为 (5, 3)")
 
 
-@pytest.mark.points(7)
+@pytest.mark.points(5)
 def test_run_reaches_90_percent(iris_net):
     """run() with the defaults (100 epochs) reaches test accuracy >= 0.9, measured here on the test split. / 测试准确率 ≥ 0.9。"""
     result = quiet_run(iris_net)
@@ -563,6 +563,40 @@ def test_run_reaches_90_percent(iris_net):
     assert math.isclose(acc, own, abs_tol=1e-6), (
         f"test_accuracy is {acc:.4f} but the returned model scores {own:.4f} on the test split: "
         "report the accuracy on the test data / 应报告测试集上的准确率")
+
+
+def oracle_train_split():
+    """The course's standardised training part (what a correct ``load_data()`` gives), as tensors."""
+    X, y = load_iris(return_X_y=True)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+    X_train = StandardScaler().fit(X_train).transform(X_train)
+    return torch.tensor(X_train, dtype=torch.float32), torch.tensor(y_train, dtype=torch.long)
+
+
+@pytest.mark.points(2)
+def test_run_shuffles_the_training_data(iris_net):
+    """run's DataLoader shuffles the training data (shuffle=True): an epoch is not the fixed-order one. / 训练数据要打乱。"""
+    # run(lr=0) returns the initial weights of the same seed; from them, one epoch over the training
+    # part in its stored order is replayed here. Only a run that never shuffles ends on exactly those
+    # weights (a mistake elsewhere in run or load_data makes the two differ, and costs points there).
+    seed, batch_size = 4, 12
+    start = run_model_layers(quiet_run(iris_net, num_epochs=1, lr=0.0, batch_size=batch_size, seed=seed))
+    trained = run_model_layers(quiet_run(iris_net, num_epochs=1, batch_size=batch_size, seed=seed))
+    first, second = (copy.deepcopy(m) for m in linear_layers(start, (4, 10, 3)))
+    replay = nn.Sequential(first, nn.ReLU(), second)
+    optimizer = torch.optim.Adam(replay.parameters(), lr=0.01)
+    X, y = oracle_train_split()
+    for i in range(0, len(X), batch_size):
+        optimizer.zero_grad()
+        F.cross_entropy(replay(X[i:i + batch_size]), y[i:i + batch_size]).backward()
+        optimizer.step()
+    got = linear_layers(trained, (4, 10, 3))
+    fixed_order = all(torch.allclose(a.weight, b.weight, atol=1e-6) and torch.allclose(a.bias, b.bias, atol=1e-6)
+                      for a, b in zip(got, (first, second)))
+    assert not fixed_order, (
+        "run trains on the batches in the same fixed order every epoch: create the training DataLoader with "
+        "shuffle=True so each epoch sees the samples in a new random order "
+        "/ 训练数据没有打乱：创建训练用 DataLoader 时应设置 shuffle=True，让每个 epoch 以新的随机顺序遍历样本")
 
 
 @pytest.mark.points(3)

@@ -9,8 +9,8 @@ warm grading engines pay the assignment's imports (torch, transformers, fixtures
 mutant costs only its tests' time.
 
 Tests named in ``slow_tests`` (a training run, say) run in a second engine, only for the mutants
-that must be caught by them; every other mutant, and every correct variant (a rewrite of one small
-function the slow run does not single out), runs the rest of the suite.
+that must be caught or spared (``spares``) by them; every other mutant, and every correct variant
+(a rewrite of one small function the slow run does not single out), runs the rest of the suite.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class MutationRunner:
             outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=False)
             assert set(outcomes) == {"passed"}, f"{mutant.name} ({mutant.why}) is correct but got {outcomes}"
             return
-        with_slow = bool(set(mutant.kills) & set(self.slow_tests))
+        with_slow = bool((set(mutant.kills) | set(mutant.spares)) & set(self.slow_tests))
         outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=with_slow)
         missing = set(mutant.kills) - set().union(*outcomes.values())
         assert not missing, f"{mutant.name}: no hidden tests named {sorted(missing)}"
