@@ -193,11 +193,18 @@ class Scenario:
                             self.X_val, self.y_val, batch_size=self.batch_size, val_batch=VAL_BATCH,
                             lr=self.lr, gamma=self.gamma, device=device, tracked=tracked)
 
-    def batches_per_epoch(self) -> int:
-        return -(-len(self.X_train) // self.batch_size) + -(-len(self.X_val) // VAL_BATCH)
+    def train_batches_per_epoch(self) -> int:
+        return -(-len(self.X_train) // self.batch_size)
 
-    def oracle(self):
-        """(per-epoch state dicts, history) of a plain, independent implementation of the course's loop."""
+    def oracle(self, eval_loop=None):
+        """(per-epoch state dicts, history) of a plain, independent implementation of the course's loop.
+
+        With ``eval_loop`` (the student's module) each epoch's validation is the student's own
+        ``evaluate``, run on a copy of the replayed model in the student's process: its accuracy and
+        loss are the expected history, and whatever it does to the model (BatchNorm statistics
+        updated in train mode) is carried on, as ``train_model`` calling it would. So a mistake in
+        ``evaluate`` costs the evaluate tests only, not ``train_model``'s as well. Without it, the
+        trusted ``oracle_evaluate`` validates."""
         model = copy.deepcopy(self.template)
         criterion = nn.CrossEntropyLoss()
         optimizer = torch.optim.SGD(model.parameters(), lr=self.lr, momentum=0.9)
@@ -219,11 +226,35 @@ class Scenario:
                 correct += int((outputs.argmax(1) == labels).sum())
                 seen += len(labels)
             scheduler.step()
-            val = oracle_evaluate(model, self.X_val, self.y_val, criterion, batch_size=VAL_BATCH)
+            if eval_loop is None:
+                val = oracle_evaluate(model, self.X_val, self.y_val, criterion, batch_size=VAL_BATCH)
+            else:
+                val = self._students_evaluate(eval_loop, model)
             history.append({"train_loss": total / seen, "train_acc": correct / seen,
                             "val_loss": val["loss"], "val_acc": val["accuracy"]})
             states.append(copy.deepcopy(model.state_dict()))
         return states, history
+
+    def _students_evaluate(self, eval_loop, model: nn.Sequential) -> dict:
+        """``evaluate`` of the student's module on a copy of ``model`` (in its current mode); the
+        copy's state afterwards is loaded back into ``model``. Its answers are read as numbers here
+        (anything else: NaN, which no history matches)."""
+        there = remote_copy(model)
+        result = eval_loop.evaluate(there, remote.build("a4_val_loader", self.X_val, self.y_val, VAL_BATCH), CPU,
+                                    remote.build("cross_entropy"))
+        state = there.state_dict()
+        if isinstance(state, dict) and set(state) == set(model.state_dict()) and \
+                all(isinstance(v, torch.Tensor) for v in state.values()):
+            model.load_state_dict(state)
+        return {key: _number_or_nan(result.get(key) if isinstance(result, dict) else None)
+                for key in ("accuracy", "loss")}
+
+
+def _number_or_nan(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return float("nan")
 
 
 def close(a, b, atol=1e-5, rtol=1e-4) -> bool:

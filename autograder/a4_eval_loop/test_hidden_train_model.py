@@ -5,15 +5,17 @@ accuracy rises, peaks in the middle of the run and falls: the best weights are n
 nor the last. The student's ``train_model`` runs it in its own process (model, loaders, optimizer
 and scheduler built there from a recipe with this scenario's data and initial weights); an
 independent loop here replays it from the same weights on the same batches, giving the weights
-after every epoch and the expected history. The returned model's ``state_dict`` is read back and
+after every epoch and the expected history; its validation is the student's own ``evaluate`` (run
+there on a copy of the replayed model), so a mistake in ``evaluate`` is charged in the evaluate
+tests only, never here. The returned model's ``state_dict`` is read back and
 matched against those epochs. The model is handed over in eval mode (as after an evaluation), so
 training must switch it to train mode itself. SGD updates parameters in place and BatchNorm updates
 its buffers in place, so a best "copy" that shares memory with the model ends up holding the last
 epoch's values.
 
 One probe runs beside the student's code and could be forged by it, so it carries 1 point
-(GRADING.md, threat model): the device moves logged by the batches
-(``test_train_model_moves_batches_to_device``).
+(GRADING.md, threat model): the device moves logged by the training
+batches (``test_train_model_moves_batches_to_device``; validation batches are evaluate's to move).
 """
 
 import math
@@ -68,7 +70,7 @@ def test_train_model_returns_best_weights(eval_loop, seed, switch_after):
     """The returned model holds the parameters of the epoch with the highest validation accuracy, not the last epoch's. / 返回验证准确率最高那一轮的参数。"""
     scenario = Scenario(seed=seed, switch_after=switch_after)
     (model, _), _, _, _ = run(eval_loop, scenario)
-    states, history = scenario.oracle()
+    states, history = scenario.oracle(eval_loop)
     best = best_epoch(history)
     keys = [name for name, _ in scenario.template.named_parameters()]
     got = which_epoch(returned_state(model), [scenario.template.state_dict()] + states, keys)
@@ -82,7 +84,7 @@ def test_train_model_restores_best_buffers(eval_loop):
     """The best weights include the buffers (BatchNorm running statistics) of the best epoch, not only the parameters. / 最佳权重也包括 BatchNorm 的统计量。"""
     scenario = Scenario(seed=0)
     (model, _), _, _, _ = run(eval_loop, scenario)
-    states, history = scenario.oracle()
+    states, history = scenario.oracle(eval_loop)
     best = best_epoch(history)
     keys = [name for name, _ in scenario.template.named_buffers()]
     got = which_epoch(returned_state(model), [scenario.template.state_dict()] + states, keys)
@@ -104,7 +106,7 @@ def test_train_model_history(eval_loop):
     """history has one dict per epoch with epoch, train_loss (sample-weighted running mean in train mode), train_acc, val_loss, val_acc. / 训练历史的键与数值。"""
     scenario = Scenario(seed=0)
     (_, history), _, _, _ = run(eval_loop, scenario)
-    _, expected = scenario.oracle()
+    _, expected = scenario.oracle(eval_loop)
     assert isinstance(history, list) and len(history) == scenario.num_epochs, (
         f"history must be a list with one dict per epoch ({scenario.num_epochs}), got "
         f"{len(history) if isinstance(history, (list, tuple)) else type(history).__name__}"
@@ -130,8 +132,9 @@ def test_train_model_history(eval_loop):
         for key in ("val_acc", "val_loss"):
             got = number(entry[key], key)
             assert math.isclose(got, want[key], rel_tol=1e-4, abs_tol=1e-6), (
-                f"epoch {i}: {key} is {got:.5f}, expected {want[key]:.5f} (evaluate the model on "
-                f"dataloaders['val'] after that epoch's training, in eval mode) / 第 {i} 轮的 {key} 不对")
+                f"epoch {i}: {key} is {got:.5f}, but your evaluate gives {want[key]:.5f} on the model after that "
+                f"epoch's training: call evaluate(model, dataloaders['val'], device, criterion) once per epoch, after "
+                f"its training batches / 第 {i} 轮的 {key} 不对：每个 epoch 训练完后用 evaluate 在 dataloaders['val'] 上评估")
         for key in ("train_loss", "train_acc"):
             got = number(entry[key], key)
             assert math.isclose(got, want[key], rel_tol=1e-4, abs_tol=1e-6), (
@@ -158,13 +161,13 @@ def test_train_model_steps_scheduler_once_per_epoch(eval_loop):
 
 @pytest.mark.points(1)
 def test_train_model_moves_batches_to_device(eval_loop):
-    """Training and validation batches (inputs and labels) are moved to the `device` argument. / 训练和验证批次都要移动到 device。"""
+    """Training batches (inputs and labels) are moved to the `device` argument. / 训练批次要移动到 device。"""
     scenario = Scenario(seed=2, num_epochs=2)
     _, _, _, log = run(eval_loop, scenario, device=INDEXED_CPU, tracked=True)
     moves = log.entries()
-    for role in ("inputs", "labels"):
+    for role in ("inputs", "labels"):  # validation batches are evaluate's to move (its own test)
         wrong = other_moves(moves, role, INDEXED_CPU)
-        assert moves_to(moves, role, INDEXED_CPU) >= scenario.batches_per_epoch() * scenario.num_epochs, (
-            f"the {role} of every training and validation batch must be moved with .to(device) to the device "
+        assert moves_to(moves, role, INDEXED_CPU) >= scenario.train_batches_per_epoch() * scenario.num_epochs, (
+            f"the {role} of every training batch must be moved with .to(device) to the device "
             f"passed in" + (f" (some went to {wrong}: do not hard-code a device)" if wrong else "")
-            + " / 训练和验证的每个批次都要 .to(device)")
+            + " / 每个训练批次的输入和标签都要 .to(device)")

@@ -69,7 +69,8 @@ def a4_phase_training(layers, state_dict, X_train, y_first, y_later, switch_afte
                       batch_size, val_batch, lr, gamma, device=None, tracked=False):
     """``(model, criterion, optimizer, scheduler, dataloaders, log)`` of one training run: the model
     in eval mode, SGD with momentum 0.9, StepLR(1, gamma); ``log`` records the batches' device
-    moves when ``tracked`` (else None)."""
+    moves when ``tracked`` (else None): roles "inputs"/"labels" for training batches, "val inputs"/
+    "val labels" for validation batches (those are ``evaluate``'s to move)."""
     import torch
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
@@ -81,15 +82,26 @@ def a4_phase_training(layers, state_dict, X_train, y_first, y_later, switch_afte
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=float(gamma))
     log = MoveLog() if tracked else None
 
-    def collate(items):
-        xs, ys = zip(*items)
-        return _wrap(torch.stack(xs), "inputs", log), _wrap(torch.stack(ys), "labels", log)
+    def collate_as(prefix):
+        def collate(items):
+            xs, ys = zip(*items)
+            return _wrap(torch.stack(xs), prefix + "inputs", log), _wrap(torch.stack(ys), prefix + "labels", log)
+
+        return collate if tracked else None
 
     data, sampler = _phase_data(X_train, y_first, y_later, int(switch_after))
-    train = DataLoader(data, batch_size=int(batch_size), sampler=sampler, collate_fn=collate if tracked else None)
+    train = DataLoader(data, batch_size=int(batch_size), sampler=sampler, collate_fn=collate_as(""))
     val = DataLoader(TensorDataset(X_val, y_val), batch_size=int(val_batch), shuffle=False,
-                     collate_fn=collate if tracked else None)
+                     collate_fn=collate_as("val "))
     return model, nn.CrossEntropyLoss(), optimizer, scheduler, {"train": train, "val": val}, log
+
+
+@recipe
+def a4_val_loader(X_val, y_val, val_batch):
+    """The validation loader of ``a4_phase_training`` on its own (the trusted replay's evaluations)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    return DataLoader(TensorDataset(X_val, y_val), batch_size=int(val_batch), shuffle=False)
 
 
 @recipe
