@@ -4,6 +4,11 @@
   trusted side's own model or ``ScriptedQA``, plus the score of any character span (so a student's
   answer can be accepted when it ties the best one);
 - ``check_result``: what is wrong with an ``extract_answer`` result, judged against an ``Oracle``;
+- ``Oracle.searched_with(search)``: the answer a correct ``extract_answer`` gives when its span
+  search is ``search`` (the student's own ``best_span``), so that a ``best_span`` mistake is charged
+  in the ``best_span`` tests only, not again in every ``extract_answer`` test;
+- ``Oracle.ranked(...)``: every distinct answer, best first, for the fallback pipeline's ``top_k``
+  and ``handle_impossible_answer``;
 - ``ScriptedQA``: a ``...ForQuestionAnswering`` stand-in whose logits the test chooses (boosts for
   given tokens, for question tokens, for [CLS]/[SEP]/padding), so that a mistake such as choosing a
   question token or only reading the first window gives a visibly wrong answer. The student's side
@@ -56,11 +61,14 @@ class Oracle:
         with torch.no_grad():
             out = model(**enc)
         self.windows = []  # (context token char offsets, p_start, p_end) per window
+        self.logits = []  # (context start logits, context end logits, [CLS] start and end logits) per window
         for w in range(len(offsets)):
             ctx = [i for i, s in enumerate(enc.sequence_ids(w)) if s == 1]
             self.windows.append(([tuple(offsets[w][i]) for i in ctx],
                                  softmax64(out.start_logits[w, ctx].double().numpy()),
                                  softmax64(out.end_logits[w, ctx].double().numpy())))
+            self.logits.append((out.start_logits[w, ctx].clone(), out.end_logits[w, ctx].clone(),
+                                float(out.start_logits[w, 0]), float(out.end_logits[w, 0])))
         best = None
         for w, (offs, ps, pe) in enumerate(self.windows):
             s, e, score = brute_force_span(np.log(ps), np.log(pe), max_answer_len)
@@ -91,6 +99,59 @@ class Oracle:
                         score = float(ps[s] * pe[e])
                         best = score if best is None else max(best, score)
         return best
+
+
+    def searched_with(self, search):
+        """{"answer", "score", "start", "end"} of a correct extract_answer whose span search is
+        ``search(start_logits, end_logits, max_answer_len) -> (s, e, score)``, or None where that
+        search fails or returns no usable token indices."""
+        best = None
+        for (offs, _, _), (start_logits, end_logits, _, _) in zip(self.windows, self.logits):
+            try:
+                s, e, score = search(start_logits, end_logits, self.max_answer_len)
+                s, e, score = int(s), int(e), float(score)
+            except Exception:  # noqa: BLE001 -- whatever the student's search does, there is no such answer
+                return None
+            if not (0 <= s < len(offs) and 0 <= e < len(offs)):
+                return None
+            if best is None or score > best["score"]:
+                start, end = offs[s][0], offs[e][1]
+                best = {"answer": self.context[start:end], "score": score, "start": start, "end": end}
+        return best
+
+    def ranked(self, handle_impossible=False):
+        """Every distinct answer as {"answer", "score", "start", "end"}, best first: each character
+        span with its best score over the windows (token spans s <= e < s + max_answer_len). With
+        ``handle_impossible`` [CLS] joins each window's softmax and the empty answer (0, 0) scores
+        p_start[CLS] * p_end[CLS] (the lowest over the windows, as the library's pipeline does)."""
+        spans, null = {}, None
+        for (offs, ps, pe), (start_logits, end_logits, cls_start, cls_end) in zip(self.windows, self.logits):
+            if handle_impossible:
+                ps = softmax64(np.concatenate([[cls_start], start_logits.double().numpy()]))
+                pe = softmax64(np.concatenate([[cls_end], end_logits.double().numpy()]))
+                null = float(ps[0] * pe[0]) if null is None else min(null, float(ps[0] * pe[0]))
+                ps, pe = ps[1:], pe[1:]
+            n = len(ps)
+            scores = np.outer(ps, pe)
+            allowed = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool), self.max_answer_len)
+            for s, e in zip(*np.nonzero(allowed)):
+                chars = (offs[s][0], offs[e][1])
+                spans[chars] = max(float(scores[s, e]), spans.get(chars, -1.0))
+        if handle_impossible:
+            spans[(0, 0)] = max(null, spans.get((0, 0), -1.0))
+        answers = [{"answer": self.context[a:b], "score": score, "start": a, "end": b}
+                   for (a, b), score in spans.items()]
+        return sorted(answers, key=lambda found: -found["score"])
+
+
+def same_answer(result, expected, *, score_rtol=1e-4):
+    """Whether ``result`` is ``expected``'s span, text and score (None when either is no answer)."""
+    try:
+        return (int(result["start"]), int(result["end"])) == (expected["start"], expected["end"]) and \
+            result["answer"] == expected["answer"] and \
+            bool(np.isclose(float(result["score"]), expected["score"], rtol=score_rtol, atol=1e-9))
+    except (TypeError, KeyError, ValueError):
+        return False
 
 
 def check_result(result, oracle: Oracle, *, score_rtol=1e-4, what="extract_answer"):

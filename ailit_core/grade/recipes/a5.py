@@ -11,6 +11,11 @@
 - ``a5_block_network()``: connections and DNS lookups fail, as in the sandbox, and are logged (a
   probe beside the student's code, so forgeable: the test reading it carries 1 point).
 - ``a5_quiet_transformers()``: no progress bars or warnings from transformers in the student's output.
+- ``a5_hide_qa_task()`` / ``a5_restore_qa_task()``: take the "question-answering" task out of
+  transformers' task table there, and put it back, so that a ``load_qa`` on a transformers that
+  still has the task (5.2) shows its fallback for a transformers that lacks it (5.3+), as the
+  contract asks; code that looks the task up (``has_qa_task()``, ``SUPPORTED_TASKS``, or
+  ``pipeline(...)`` raising ``KeyError``) sees what it sees on 5.3+.
 
 Nothing here is trusted: a submission can rewrite all of it in its own process, which only makes
 its answers differ from what the trusted side computes.
@@ -212,3 +217,25 @@ def a5_quiet_transformers():
 
         logging.disable_progress_bar()
         logging.set_verbosity_error()
+
+
+_hidden_tasks: dict = {}
+
+
+@recipe
+def a5_hide_qa_task():
+    """True when the task was there and is now hidden (False where transformers has no such task)."""
+    from transformers.pipelines import SUPPORTED_TASKS
+
+    if "question-answering" not in SUPPORTED_TASKS:
+        return False
+    _hidden_tasks["question-answering"] = SUPPORTED_TASKS.pop("question-answering")
+    return True
+
+
+@recipe
+def a5_restore_qa_task():
+    from transformers.pipelines import SUPPORTED_TASKS
+
+    if "question-answering" in _hidden_tasks:
+        SUPPORTED_TASKS["question-answering"] = _hidden_tasks.pop("question-answering")

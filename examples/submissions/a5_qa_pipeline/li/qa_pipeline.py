@@ -35,9 +35,39 @@ class _MyQA:
     def __init__(self, model, tokenizer):
         self.model, self.tokenizer = model, tokenizer
 
-    def __call__(self, question, context, max_answer_len=15, max_seq_len=384, doc_stride=128, **_):
-        return extract_answer(self.model, self.tokenizer, question, context, max_answer_len, max_seq_len,
-                              doc_stride)
+    def __call__(self, question, context, top_k=1, handle_impossible_answer=False, max_answer_len=15,
+                 max_seq_len=384, doc_stride=128, **_):
+        if top_k == 1 and not handle_impossible_answer:
+            return extract_answer(self.model, self.tokenizer, question, context, max_answer_len, max_seq_len,
+                                  doc_stride)
+        _check(question, context)
+        enc = self.tokenizer(question, context, truncation="only_second", max_length=max_seq_len, stride=doc_stride,
+                             return_overflowing_tokens=True, return_offsets_mapping=True)
+        found, null = {}, None  # (start, end) -> best probability over the windows
+        for i in range(len(enc["input_ids"])):
+            inputs = {k: torch.tensor([enc[k][i]], device=self.model.device)
+                      for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc}
+            with torch.no_grad():
+                out = self.model(**inputs)
+            seq = enc.sequence_ids(i)
+            ctx = [j for j in range(len(seq)) if seq[j] == 1]
+            keep = ([0] if handle_impossible_answer else []) + ctx  # [CLS] is token 0
+            p_start = _softmax(out.start_logits[0][keep].cpu().numpy())
+            p_end = _softmax(out.end_logits[0][keep].cpu().numpy())
+            if handle_impossible_answer:
+                here = p_start[0] * p_end[0]
+                null = here if null is None else min(null, here)
+                p_start, p_end = p_start[1:], p_end[1:]
+            offsets = enc["offset_mapping"][i]
+            for s in range(len(ctx)):
+                for e in range(s, min(s + max_answer_len, len(ctx))):
+                    span = (offsets[ctx[s]][0], offsets[ctx[e]][1])
+                    found[span] = max(found.get(span, 0.0), p_start[s] * p_end[e])
+        answers = [{"answer": context[a:b], "score": float(p), "start": a, "end": b} for (a, b), p in found.items()]
+        if handle_impossible_answer:
+            answers.append({"answer": "", "score": float(null), "start": 0, "end": 0})
+        answers.sort(key=lambda x: x["score"], reverse=True)
+        return answers[0] if top_k == 1 else answers[:top_k]
 
 
 def _check(question, context):

@@ -46,8 +46,47 @@ class HandQA:
         self.tokenizer = AutoTokenizer.from_pretrained(root, local_files_only=True)
         self.model = AutoModelForQuestionAnswering.from_pretrained(root, local_files_only=True).to(device)
 
-    def __call__(self, *, question, context, **options):
-        return extract_answer(self.model, self.tokenizer, question, context, **options)
+    def __call__(self, *, question, context, top_k=1, handle_impossible_answer=False, **options):
+        if top_k == 1 and not handle_impossible_answer:
+            return extract_answer(self.model, self.tokenizer, question, context, **options)
+        ranked = ranked_answers(self.model, self.tokenizer, question, context, handle_impossible_answer, **options)
+        return ranked[0] if top_k == 1 else ranked[:top_k]
+
+
+def ranked_answers(model, tokenizer, question, context, with_null=False, max_answer_len=15, max_seq_len=384,
+                   doc_stride=128):
+    """Every span of every window, best first (log-space scores; [CLS] in the softmax when with_null)."""
+    if not question or not context:
+        raise ValueError("empty question" if not question else "empty context")
+    features = tokenizer(question, context, max_length=max_seq_len, truncation="only_second",
+                         stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+                         padding="max_length", return_tensors="pt")
+    offsets = features.pop("offset_mapping")
+    features.pop("overflow_to_sample_mapping")
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        logits = model(**{k: v.to(device) for k, v in features.items()})
+    best, null = {}, float("inf")
+    for w in range(offsets.shape[0]):
+        allowed = torch.tensor([sid == 1 for sid in features.sequence_ids(w)])
+        allowed[0] = allowed[0] or with_null  # [CLS] joins the softmax
+        ls = torch.log_softmax(logits.start_logits[w].cpu()[allowed].double(), dim=-1)
+        le = torch.log_softmax(logits.end_logits[w].cpu()[allowed].double(), dim=-1)
+        if with_null:
+            null = min(null, (ls[0] + le[0]).exp().item())
+            ls, le = ls[1:], le[1:]
+            allowed[0] = False
+        positions = allowed.nonzero().flatten()
+        idx = torch.arange(len(positions))
+        length = idx[None, :] - idx[:, None]
+        total = (ls[:, None] + le[None, :]).masked_fill((length < 0) | (length >= max_answer_len), float("-inf"))
+        for s, e in (total > float("-inf")).nonzero().tolist():
+            key = (int(offsets[w, positions[s], 0]), int(offsets[w, positions[e], 1]))
+            best[key] = max(best.get(key, 0.0), total[s, e].exp().item())
+    if with_null:
+        best[(0, 0)] = null
+    return [{"answer": context[a:b], "score": p, "start": a, "end": b}
+            for (a, b), p in sorted(best.items(), key=lambda item: -item[1])]
 
 
 def answer(qa, question, context):
