@@ -15,6 +15,7 @@ plain data or handles (``codec``). Every message is one codec frame holding a di
 | trusted → server | ``len`` | ``target`` |
 | trusted → server | ``isinstance`` | ``target``, ``cls`` (a dotted name from ``server.CLASSES``) |
 | trusted → server | ``build`` | ``recipe`` (a name from ``recipes.RECIPES``), ``args``, ``kwargs`` |
+| trusted → server | ``release`` | ``targets`` list[int]: handles the trusted side holds no more (the server drops its references) |
 | server → trusted | ``ok`` | ``value`` |
 | server → trusted | ``error`` | ``type`` str (the exception's class name), ``message`` str |
 
@@ -36,6 +37,7 @@ REQUESTS = {
     "len": ("target",),
     "isinstance": ("target", "cls"),
     "build": ("recipe", "args", "kwargs"),
+    "release": ("targets",),
 }
 MODULE = 0
 MAX_MESSAGE_CHARS = 2000

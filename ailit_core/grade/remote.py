@@ -81,6 +81,10 @@ class Connection:
         self.process = process  # a local server (direct pytest runs only)
         self._hello: protocol.Hello | None = None
         self.dead = False
+        # Proxies alive per handle; handles whose last proxy is gone, released before the next request
+        # (not from __del__, which can run in the middle of a request).
+        self._holders: dict[int, int] = {}
+        self._unheld: set[int] = set()
 
     @property
     def hello(self) -> protocol.Hello:
@@ -121,8 +125,37 @@ class Connection:
     def _ref(obj):
         return obj._id if type(obj) is RemoteObject else None
 
+    def hold(self, ref: int) -> None:
+        self._holders[ref] = self._holders.get(ref, 0) + 1
+        self._unheld.discard(ref)
+
+    def drop(self, ref: int) -> None:
+        left = self._holders.get(ref, 0) - 1
+        if left > 0:
+            self._holders[ref] = left
+        else:
+            self._holders.pop(ref, None)
+            self._unheld.add(ref)
+
+    def _release(self) -> None:
+        refs = sorted(self._unheld)
+        self._unheld.clear()
+        self.sock.sendall(codec.encode(protocol.request("release", targets=refs)))
+        protocol.parse_reply(self._receive())  # an error reply is the server's loss, not the test's
+
     def request(self, kind: str, **fields):
         self.hello  # noqa: B018 - the greeting comes first on the wire
+        if self._unheld and not self.dead:
+            try:
+                self._release()
+            except OSError:
+                self.dead = True
+                STATE.lost.append(self.name)
+                raise RemoteCrashed("the submission's process has ended / 提交代码的进程已结束") from None
+            except protocol.ProtocolError as exc:
+                self.dead = True
+                STATE.violations.append(f"a malformed reply from the submission's process: {exc}")
+                raise RemoteProtocolError(f"the submission's process sent a malformed reply ({exc})") from None
         try:
             frame = codec.encode(protocol.request(kind, **fields), to_ref=self._ref)
         except codec.CodecError as exc:
@@ -164,6 +197,15 @@ class RemoteObject:
         object.__setattr__(self, "_conn", conn)
         object.__setattr__(self, "_id", id)
         object.__setattr__(self, "_type", type_name)
+        if id != protocol.MODULE:
+            conn.hold(id)
+
+    def __del__(self):
+        if self._id != protocol.MODULE:
+            try:
+                self._conn.drop(self._id)
+            except Exception:  # noqa: BLE001 - interpreter shutdown
+                pass
 
     @property
     def remote_type(self) -> str:

@@ -35,19 +35,22 @@ class ImportTimeout(Exception):
 
 
 class Objects:
-    """The objects the trusted side holds handles to (kept alive for the run)."""
+    """The objects the trusted side holds handles to, kept alive until it releases them (a test that
+    builds a ResNet per case would otherwise keep every one of them to the end of the run)."""
 
     def __init__(self, module):
         self.by_id = {protocol.MODULE: module}
         self.ids = {id(module): protocol.MODULE}
+        self.next_ref = protocol.MODULE + 1
 
     def handle(self, obj) -> codec.Handle:
         if isinstance(obj, Keep):
             obj = obj.value
         key = id(obj)
         if key not in self.ids:
-            self.ids[key] = len(self.by_id)
-            self.by_id[self.ids[key]] = obj
+            self.ids[key] = self.next_ref
+            self.by_id[self.next_ref] = obj
+            self.next_ref += 1
         kind = type(obj)
         return codec.Handle(self.ids[key], f"{kind.__module__}.{kind.__qualname__}")
 
@@ -56,6 +59,13 @@ class Objects:
             return self.by_id[ref]
         except KeyError:
             raise codec.CodecError(f"no object {ref}") from None
+
+    def release(self, refs) -> None:
+        if type(refs) is not list:
+            raise ValueError("release needs a list of handles")
+        for ref in refs:
+            if type(ref) is int and ref != protocol.MODULE and ref in self.by_id:
+                self.ids.pop(id(self.by_id.pop(ref)), None)
 
 
 def _resolve_class(name: str):
@@ -76,6 +86,8 @@ def answer(objects: Objects, message: dict):
         if recipe is None:
             raise ValueError(f"unknown recipe {message['recipe']!r}")
         return recipe(*message["args"], **message["kwargs"])
+    if kind == "release":
+        return objects.release(message["targets"])
     target = objects.get(message["target"])
     if kind == "getattr":
         return getattr(target, message["name"])
@@ -95,8 +107,8 @@ def answer(objects: Objects, message: dict):
     raise ValueError(f"unknown request {kind!r}")
 
 
-def serve(sock: socket.socket, module) -> None:
-    objects = Objects(module)
+def serve(sock: socket.socket, module, objects: Objects | None = None) -> None:
+    objects = objects or Objects(module)
     while True:
         try:
             message = codec.receive(sock, from_ref=objects.get)
