@@ -4,7 +4,8 @@ The student's module runs in its own process (``resnet_stem`` is a proxy, ``aili
 its networks and convolutions stay there as handles, and every check is made here on the plain data
 they return. Every network is compared with an oracle built here from torchvision's resnet18
 (state-dict keys and shapes, parameter counts, read through the ``a3_shapes`` recipe so that 45 MB
-of weights do not cross for each), and every stem is checked by behaviour on inputs chosen here --
+of weights do not cross for each; between conv1 and fc, which the stem and classifier tests judge,
+so a stem or classifier mistake is charged there only), and every stem is checked by behaviour on inputs chosen here --
 conv1's output on a random image must equal ``F.conv2d`` computed here with its returned weight and
 the required stride and padding (so ``padding="same"`` or tuples pass), the max-pool must (or must
 not) act as an identity, and the last stage's feature-map size must follow (the network's own
@@ -128,24 +129,36 @@ def test_classifier_width(resnet_stem, num_classes):
             f"{name}: fc keeps its bias / {name}：fc 应保留偏置")
 
 
+def body(layout_: dict) -> dict:
+    """The state_dict layout without conv1 and fc: the stem and the classifier have their own tests
+    (test_mnist_stem, test_cifar_default_stem, test_small_stem, test_classifier_width)."""
+    return {k: v for k, v in layout_.items() if not k.startswith(STEM_AND_CLASSIFIER)}
+
+
+STEM_AND_CLASSIFIER = ("conv1.", "fc.")
+BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
+
+
 @pytest.mark.points(6)
 @pytest.mark.parametrize("num_classes", CLASS_COUNTS)
 def test_parameter_counts_and_structure(resnet_stem, num_classes):
-    """Same parameters and state_dict layout as torchvision's resnet18 with the changed stem/fc. / 参数量与结构。"""
+    """Between conv1 and fc: torchvision's resnet18 (parameters, state_dict layout), every parameter trainable. / 参数量与结构。"""
     cases = [
         (lambda: resnet_stem.build_mnist_resnet18(num_classes), oracle_layout(1, num_classes), "build_mnist_resnet18"),
         (lambda: resnet_stem.build_cifar_resnet18(num_classes), oracle_layout(3, num_classes), "build_cifar_resnet18"),
         (lambda: resnet_stem.build_cifar_resnet18(num_classes, small_stem=True), oracle_layout(3, num_classes, True),
          "build_cifar_resnet18(small_stem=True)"),
     ]
-    for make, (want, want_count), what in cases:
+    for make, (want, _), what in cases:
         state, params = layout(build(make, what=what), what)
-        count = sum(math.prod(shape) for _, shape, _ in params)
+        want = body(want)
+        count = sum(math.prod(shape) for name, shape, _ in params if not name.startswith(STEM_AND_CLASSIFIER))
+        want_count = sum(math.prod(shape) for name, shape in want.items() if not name.endswith(BUFFERS))
         assert count == want_count, (
-            f"{what}({num_classes}) has {count:,} parameters, expected {want_count:,} "
-            f"(torchvision resnet18, weights=None, with the required conv1 and fc)"
-            " / 参数量应与 torchvision resnet18（weights=None，按要求修改 conv1 与 fc）相同")
-        check_same_structure(state, want, what)
+            f"{what}({num_classes}) has {count:,} parameters between conv1 and fc, expected {want_count:,} "
+            f"(torchvision resnet18, weights=None)"
+            " / conv1 与 fc 之间的参数量应与 torchvision resnet18（weights=None）相同")
+        check_same_structure(body(state), want, what)
         assert all(trainable for _, _, trainable in params), (
             f"{what}: every parameter must be trainable / {what}：所有参数都应可训练")
 

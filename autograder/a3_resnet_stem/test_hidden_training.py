@@ -13,11 +13,13 @@ every check is made here, on the plain data that process returns.
   student's side from recipes (so a broken ResNet costs points only once), and is judged by its
   outcome against a replay here: the parameters after the epoch and the returned mean loss, and
   BatchNorm's batch count for training mode.
-- The short training run builds the student's MNIST network with the student's training transform on
-  the digits stand-in (the real torchvision MNIST class reading IDX files) and trains it briefly with
-  a fixed loop in the student's process (``a3_mnist_short_run``). Its accuracy is measured HERE: the
-  returned ``state_dict`` is loaded into this side's own torchvision resnet18 (with the stem the
-  student's network reports, so a stem mistake costs points only in the stem tests), BatchNorm is
+- The short training run builds the student's MNIST network and trains it briefly on the digits
+  stand-in (the real torchvision MNIST class reading IDX files) with a fixed loop in the student's
+  process (``a3_mnist_short_run``), through the contract's training transform (the student's
+  transforms have their own tests), the gray images repeated to as many channels as the student's
+  conv1 takes. Its accuracy is measured HERE: the returned ``state_dict`` is loaded into this side's
+  own torchvision ResNet with the stem, depth and classifier the student's network reports (so a
+  mistake there costs points only in the stem, structure and classifier tests), BatchNorm is
   recalibrated and the held-out digits are classified here -- never a number the student's process
   reports.
 
@@ -36,7 +38,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import Subset
 from torchvision import transforms
-from torchvision.models import resnet18
+from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from a3_support import CPU, as_number, build, fixed_state, remote_conv, tensor, type_name
 from ailit_core.grade import remote
@@ -298,28 +300,62 @@ TRAIN_IMAGES = 256
 TRUSTED_TRANSFORM = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 
 
+def resnet_layout(state):
+    """``(block class, blocks per stage)`` of a torchvision ResNet from its state_dict keys, so the
+    trusted copy holds the returned weights whatever depth was built (the depth has its own test)."""
+    blocks = [len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")}) for i in range(1, 5)]
+    return (Bottleneck if "layer1.0.conv3.weight" in state else BasicBlock), blocks
+
+
+FC_PARTS = {"Softmax": lambda m: nn.Softmax(dim=m.dim), "LogSoftmax": lambda m: nn.LogSoftmax(dim=m.dim),
+            "ReLU": lambda m: nn.ReLU(), "Dropout": lambda m: nn.Dropout(float(m.p)), "Identity": lambda m: nn.Identity(),
+            "Flatten": lambda m: nn.Flatten()}
+
+
+def trusted_fc(net, state):
+    """The classifier as the student's network has it: one Linear, or a Sequential of a Linear and
+    parts from ``FC_PARTS`` (a softmax after it is test_classifier_width's to charge)."""
+    if "fc.weight" in state:
+        fc = tensor(state["fc.weight"], "fc.weight")
+        return nn.Linear(fc.shape[1], fc.shape[0], bias="fc.bias" in state)
+    parts = []
+    for i, child in enumerate(net.fc.children()):
+        kind = type_name(child)
+        if f"fc.{i}.weight" in state:
+            weight = tensor(state[f"fc.{i}.weight"], f"fc.{i}.weight")
+            parts.append(nn.Linear(weight.shape[1], weight.shape[0], bias=f"fc.{i}.bias" in state))
+        elif kind in FC_PARTS:
+            parts.append(FC_PARTS[kind](child))
+        else:
+            pytest.fail(f"fc holds a {kind}: see test_classifier_width / fc 中含有 {kind}（见 test_classifier_width）",
+                        pytrace=False)
+    return nn.Sequential(*parts)
+
+
 def trusted_mnist_net(net, state):
-    """torchvision's resnet18, built here, with the stem the student's network reports (conv1's
-    shape and settings, a max-pool or none) and a Linear classifier of the returned width, holding
-    the returned weights. Anything else that differs fails the load."""
+    """torchvision's ResNet, built here, with the stem the student's network reports (conv1's shape
+    and settings, a max-pool or none), its depth and its classifier, holding the returned weights:
+    mistakes in those cost points in their own tests, not here. Anything else that differs fails the
+    load."""
     conv = net.conv1
     weight = tensor(state.get("conv1.weight"), "conv1.weight")
-    fc = tensor(state.get("fc.weight"), "fc.weight")
     x = torch.randn(1, weight.shape[0], 14, 14)
     keeps_maxpool = not torch.equal(tensor(net.maxpool(x), "net.maxpool(x)"), x)
+    block, blocks = resnet_layout(state)
     try:
+        fc = trusted_fc(net, state)
         with torch.device("meta"):  # no initialisation: every value comes from the returned weights
-            model = resnet18(weights=None)
+            model = ResNet(block, blocks)
             model.conv1 = nn.Conv2d(weight.shape[1] * conv.groups, weight.shape[0], tuple(weight.shape[2:]),
                                     stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
                                     groups=conv.groups, bias="conv1.bias" in state)
             if not keeps_maxpool:
                 model.maxpool = nn.Identity()
-            model.fc = nn.Linear(fc.shape[1], fc.shape[0], bias="fc.bias" in state)
+        model.fc = fc
         model.load_state_dict({k: tensor(v, k) for k, v in state.items()}, assign=True)
     except (RuntimeError, TypeError, ValueError, IndexError, AssertionError) as exc:
-        pytest.fail(f"the trained network's weights do not fit torchvision's resnet18 ({str(exc)[:200]}); "
-                    "see test_parameter_counts_and_structure / 训练后网络的权重与 torchvision 的 resnet18 结构不符"
+        pytest.fail(f"the trained network's weights do not fit torchvision's ResNet ({str(exc)[:200]}); "
+                    "see test_parameter_counts_and_structure / 训练后网络的权重与 torchvision 的 ResNet 结构不符"
                     "（见 test_parameter_counts_and_structure）", pytrace=False)
     return model
 
@@ -339,19 +375,21 @@ def held_out_accuracy(model):
             module.momentum = None
     with torch.no_grad():
         model.train()
-        model(torch.stack([subset[i][0] for i in range(len(subset))]))
+        channels = model.conv1.in_channels  # gray digits repeated for a stem that takes more channels
+        model(torch.stack([subset[i][0] for i in range(len(subset))]).repeat(1, channels, 1, 1))
         model.eval()
-        images = torch.stack([test[i][0] for i in range(len(test))])
+        images = torch.stack([test[i][0] for i in range(len(test))]).repeat(1, channels, 1, 1)
         labels = torch.tensor([test[i][1] for i in range(len(test))])
         return (model(images).argmax(1) == labels).float().mean().item()
 
 
 @pytest.mark.points(12)
 def test_mnist_resnet_learns_digits(resnet_stem):
-    """Short run: your MNIST ResNet-18 with your transforms reaches >= 70% on 360 held-out digits (chance 10%). / 短训练。"""
+    """Short run: your MNIST ResNet-18 trains: >= 70% on 360 held-out digits (chance 10%) after a short run. / 短训练。"""
     remote.build("a3_manual_seed", 0)
     net = build(resnet_stem.build_mnist_resnet18, 10, what="build_mnist_resnet18(10)")
-    remote.build("a3_mnist_short_run", net, resnet_stem.mnist_transforms(train=True), TRAIN_IMAGES)
+    channels = tensor(net.conv1.weight, "conv1.weight").shape[1] * net.conv1.groups
+    remote.build("a3_mnist_short_run", net, TRAIN_IMAGES, channels=channels)
     state = remote_state(net)
     accuracy = held_out_accuracy(trusted_mnist_net(net, state))
     assert accuracy >= 0.7, (

@@ -60,15 +60,21 @@ def a3_sgd_momentum(model, lr, momentum):
 
 
 @recipe
-def a3_mnist_short_run(net, transform, n=256, batch_size=16, lr=1e-3, seed=0):
-    """Adam over ``n`` training digits of the fast profile seen through ``transform``, one pass in
-    shuffled batches (the hidden suite's fixed loop; the trusted side then reads the weights)."""
+def a3_mnist_short_run(net, n=256, batch_size=16, lr=1e-3, seed=0, channels=1):
+    """Adam over ``n`` training digits of the fast profile seen through the contract's training
+    transform (RandomRotation(10), ToTensor, Normalize((0.5,), (0.5,))), each gray image repeated to
+    ``channels`` channels, one pass in shuffled batches (the hidden suite's fixed loop; the trusted
+    side then reads the weights)."""
     import torch
     from torch.nn import functional as F
     from torch.utils.data import DataLoader, Subset
+    from torchvision import transforms
 
     from ailit_core.data import get_datasets
 
+    transform = transforms.Compose([transforms.RandomRotation(10), transforms.ToTensor(),
+                                    transforms.Normalize((0.5,), (0.5,)),
+                                    transforms.Lambda(lambda x: x.repeat(int(channels), 1, 1))])
     train, _ = get_datasets("mnist", profile="fast", train_transform=transform)
     generator = torch.Generator().manual_seed(int(seed))
     subset = Subset(train, torch.randperm(len(train), generator=generator)[:int(n)].tolist())
