@@ -45,6 +45,8 @@ PASSED_ENV = ("PATH", "LANG", "LANGUAGE", "TZ", "LD_LIBRARY_PATH", "CUDA_VISIBLE
               "NVIDIA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "TORCH_HOME", "HF_HOME", "AILIT_PROFILE")
 PASSED_PREFIXES = ("LC_",)
+# Graded runs have no network: libraries that would try it are told so and fail at once.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
 @dataclass
@@ -219,7 +221,7 @@ def prepare(settings: Settings, server: Server | None) -> Prepared:
     child_env = {k: v for k, v in os.environ.items() if k in PASSED_ENV or k.startswith(PASSED_PREFIXES)}
     child_env.update({
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+        **OFFLINE_ENV,
         "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "AILIT_FIXTURES": str(cache.fixtures_root()), "AILIT_DATA": str(cache.data_root()),
         "AILIT_ROOT": str(paths.project_root()),
@@ -426,6 +428,9 @@ def main(argv: list[str]) -> int:
                 pass
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader decides when runs stop
         sys.dont_write_bytecode = True
+        # Before the preloads: huggingface_hub reads these when it is imported, so setting them only in
+        # each run's environment left a preloaded transformers trying the network (and waiting on it).
+        os.environ.update(OFFLINE_ENV)
         if settings.profile:
             os.environ["AILIT_PROFILE"] = settings.profile
         once_fds = [int(fd) for fd in argv[2:]] if once else None
