@@ -90,11 +90,9 @@ def keeper_main(prep, job_fd: int, result_fd: int, out_fd: int, *extra_fds: int,
         _close_fds_except({result_fd, out_fd, *extra_fds})
         os.dup2(out_fd, 2)  # the keeper's own failures reach the grader's captured output
         how = isolation.strategy(prep.mode)
-        if not prep.sandboxed:
-            pass
-        elif how.namespaces:
+        if prep.sandboxed and how.namespaces:
             how.enter()
-        else:
+        elif prep.sandboxed:
             workdir = basic_workdir(job["tag"])
             os.makedirs(workdir, mode=0o700)
             if os.geteuid() == 0 and prep.drop_uid:

@@ -1,7 +1,7 @@
 """A warm parent as the engine sees it: a process it starts, asks to fork, tells to kill, and closes.
 
 The engine has two: the *tests* parent (pytest with the hidden suite collected; forks the trusted
-runs, or the in-process runs of a suite not behind the boundary) and the *student* parent (only
+runs) and the *student* parent (only
 what submissions import; forks the student servers). Both speak the same small request protocol
 over a SEQPACKET socket (``zygote.serve``): ``run`` (with file descriptors), ``kill``, ``quit``;
 they answer ``ready`` once, then ``started``/``exited`` per forked process.

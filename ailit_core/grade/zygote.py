@@ -68,7 +68,6 @@ class Prepared:
     preload_seconds: float
     preload_failures: list[str]
     torch_threads: int = 0
-    boundary: bool = True  # the suite calls the student's code through ``remote`` (never imports it)
     variants: dict | None = None  # more student servers the suite declared (name -> options)
     preload: list | None = None  # what the suite asks the student parent to import
     role: str = "tests"
@@ -83,7 +82,7 @@ class Prepared:
             "tests": self.tests, "collect_errors": self.collect_errors, "mode": self.mode,
             "mode_notes": self.mode_notes, "preload_seconds": self.preload_seconds,
             "preload_failures": self.preload_failures, "pid": os.getpid(),
-            "boundary": self.boundary, "variants": self.variants or {}, "preload": self.preload or [],
+            "variants": self.variants or {}, "preload": self.preload or [],
         }
 
 
@@ -208,8 +207,7 @@ def prepare(settings: Settings, server: Server | None) -> Prepared:
     assignment = assignments.get(settings.assignment_id)
     fixture_notes = prebuild_fixtures(assignment) if server is not None else []
     remote = sys.modules.get("ailit_core.grade.remote")
-    boundary = server is None or bool(remote is not None and remote.DECLARED)
-    if not boundary:
+    if server is not None and not (remote is not None and remote.DECLARED):
         raise RuntimeError(f"the hidden suite of {assignment.id} declares no remote.module_fixture: every suite runs "
                            "behind the trust boundary (its conftest.py: `mod = module_fixture(\"<module>\")`)")
     hidden = str(assignment.hidden_tests_dir.resolve())
@@ -238,8 +236,8 @@ def prepare(settings: Settings, server: Server | None) -> Prepared:
         preload_seconds=time.monotonic() - (server.started if server else _STARTED),
         preload_failures=server.preload_failures if server else [],
         torch_threads=sys.modules["torch"].get_num_threads() if "torch" in sys.modules else 0,
-        boundary=boundary, variants=remote.variants() if server is not None and boundary else None,
-        preload=remote.preloads() if server is not None and boundary else None,
+        variants=remote.variants() if server is not None else None,
+        preload=remote.preloads() if server is not None else None,
         role=settings.role,
     )
 
