@@ -105,6 +105,7 @@ class _Run:
         self.server_exits: dict[str, int] = {}
         self.exchange: str | None = None  # the folder shared by the trusted run and the student servers
         self.lost: str | None = None  # a student server died: "import" or "test"
+        self.lost_servers: list[str] = []  # which ones (names), as the trusted run saw it
 
 
 class Engine:
@@ -439,6 +440,7 @@ class Engine:
             self._on_report(run, message)
         elif kind == "lost":
             run.lost = "test" if message.get("nodeid") else "import"
+            run.lost_servers = [str(name) for name in message.get("servers") or []]
         elif kind == "tamper":
             self._tampered(run, [str(c) for c in message.get("changes", [])][:20] or ["(unspecified)"])
         elif kind == "finish":
@@ -534,6 +536,9 @@ class Engine:
     def _is_over(self, run: _Run, now: float) -> bool:
         if run.exit_code is None:
             return False
+        waiting = [n for n in run.lost_servers if f"{run.job_id}/{n}" not in run.server_exits]
+        if waiting and now - run.exited_at < 2.0:
+            return False  # the lost server's own exit (its signal) names the cause
         if run.result_fd is None and run.out_fd is None:
             return True
         # Something still holds the pipes after the run's main process ended: a process that
@@ -612,7 +617,9 @@ class Engine:
         reported it); the tests after it get fresh processes, as after a crash in-process."""
         tally = run.tally
         tally.flags.add("crashed")
-        code = next(iter(run.server_exits.values()), None)
+        # The exit of a server that died on its own, not of one the engine killed after it.
+        lost = [run.server_exits[k] for k in (f"{run.job_id}/{n}" for n in run.lost_servers) if k in run.server_exits]
+        code = lost[0] if lost else next(iter(run.server_exits.values()), None)
         if run.lost == "import":
             tally.crash = (code, "importing", None)
             tally.where = "importing"
