@@ -11,6 +11,9 @@ mutant costs only its tests' time.
 Tests named in ``slow_tests`` (a training run, say) run in a second engine, only for the mutants
 that must be caught or spared (``spares``) by them; every other mutant, and every correct variant
 (a rewrite of one small function the slow run does not single out), runs the rest of the suite.
+
+``prefetch`` grades a whole catalogue up front, ``JOBS`` submissions at a time (graded runs are
+single-threaded, so one at a time left a core idle); the checks then read its outcomes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from ailit_core.release.files import release_files
 
 __all__ = ["Mutant", "MutationRunner", "function_name"]
 
+JOBS = 2
+
 
 def function_name(test_name: str) -> str:
     return test_name.split("[", 1)[0]
@@ -42,6 +47,7 @@ class MutationRunner:
         self.env = dict(env or {})
         self._engines: dict[bool, Engine] = {}
         self._stack = ExitStack()
+        self._graded: dict[tuple[str, bool], object] = {}  # (student, with_slow) -> SubmissionResult
 
     def __enter__(self) -> "MutationRunner":
         return self
@@ -55,7 +61,7 @@ class MutationRunner:
             args = [] if with_slow else ["-k", " and ".join(f"not {t}" for t in self.slow_tests)]
             # the warm parent inherits them when it starts; a callable builds its value only now
             with environment(resolve_env(self.env)):
-                engine = Engine(self.assignment, extra_pytest_args=args)
+                engine = Engine(self.assignment, extra_pytest_args=args, jobs=JOBS)
                 self._engines[with_slow] = self._stack.enter_context(engine)
         return self._engines[with_slow]
 
@@ -63,11 +69,34 @@ class MutationRunner:
     def reference(self) -> str:
         return self.assignment.solution_path.read_text(encoding="utf-8")
 
+    def _task(self, source: str, student: str) -> Task:
+        data = source.encode("utf-8")
+        return Task(student=student, source=data, sha256=hashlib.sha256(data).hexdigest())
+
+    def _needs_slow(self, mutant: Mutant) -> bool:
+        return not mutant.is_correct_variant and bool((set(mutant.kills) | set(mutant.spares)) & set(self.slow_tests))
+
+    @property
+    def stub(self) -> str:
+        return release_files(self.assignment)[self.assignment.filename].decode("utf-8")
+
+    def prefetch(self, mutants: list[Mutant], *, reference: bool = True, stub: bool = True) -> None:
+        """Grade the reference, the stub and these mutants now, in parallel, for the checks below."""
+        cases = [(self.reference, "reference", True)] if reference else []
+        cases += [(self.stub, "stub", True)] if stub else []
+        cases += [(m.apply(self.reference), m.name, self._needs_slow(m)) for m in mutants]
+        for with_slow in (True, False):
+            tasks = [self._task(src, name) for src, name, slow in cases if (slow or not self.slow_tests) == with_slow]
+            if tasks:
+                for task, result in self._engine(with_slow).run(tasks):
+                    self._graded[task.student, with_slow or not self.slow_tests] = result
+
     def outcomes(self, source: str, student: str, *, with_slow: bool = True) -> dict[str, set[str]]:
         """Hidden test function names by outcome (passed, failed, skipped, not run)."""
-        data = source.encode("utf-8")
-        task = Task(student=student, source=data, sha256=hashlib.sha256(data).hexdigest())
-        result = next(iter(self._engine(with_slow).run([task])))[1]
+        key = (student, with_slow or not self.slow_tests)
+        result = self._graded.pop(key, None)
+        if result is None:
+            result = next(iter(self._engine(with_slow).run([self._task(source, student)])))[1]
         assert result.tests, f"{student}: no test results ({result.status}): {result.message[:500]}"
         by_outcome: dict[str, set[str]] = {}
         for t in result.tests:
@@ -83,8 +112,7 @@ class MutationRunner:
             outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=False)
             assert set(outcomes) == {"passed"}, f"{mutant.name} ({mutant.why}) is correct but got {outcomes}"
             return
-        with_slow = bool((set(mutant.kills) | set(mutant.spares)) & set(self.slow_tests))
-        outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=with_slow)
+        outcomes = self.outcomes(mutant.apply(self.reference), mutant.name, with_slow=self._needs_slow(mutant))
         missing = set(mutant.kills) - set().union(*outcomes.values())
         assert not missing, f"{mutant.name}: no hidden tests named {sorted(missing)}"
         failed = outcomes.get("failed", set()) | outcomes.get("not run", set())
@@ -100,8 +128,7 @@ class MutationRunner:
         ``may_skip``: tests this machine cannot run (a CUDA check without a GPU) are not required
         to fail on the stub, but must still be listed as some mutant's kill.
         """
-        stub = release_files(self.assignment)[self.assignment.filename].decode("utf-8")
-        outcomes = self.outcomes(stub, "stub")
+        outcomes = self.outcomes(self.stub, "stub")
         names = set().union(*outcomes.values())
         assert not outcomes.get("passed"), f"hidden tests that pass on the stub: {sorted(outcomes['passed'])}"
         skipped = outcomes.get("skipped", set()) - set(may_skip)

@@ -26,7 +26,12 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def runner_for():
+def runner_for(request):
+    # The cases this session runs, per assignment: graded up front, two at a time.
+    selected: dict[str, list] = {}
+    for item in request.session.items:
+        if getattr(item, "originalname", None) == "test_hidden_tests_can_fail":
+            selected.setdefault(item.callspec.params["assignment_id"], []).append(item.callspec.params["case"])
     current: dict[str, MutationRunner] = {}
 
     def get(assignment_id: str) -> MutationRunner:
@@ -34,7 +39,12 @@ def runner_for():
             for previous in current.values():
                 previous.__exit__(None, None, None)
             current.clear()
-            current[assignment_id] = MutationRunner(assignment_id, **CATALOGUES[assignment_id].runner_options)
+            runner = current[assignment_id] = MutationRunner(assignment_id, **CATALOGUES[assignment_id].runner_options)
+            cases = selected.get(assignment_id, [])
+            if len(cases) > 1:
+                # the stub check reads only the stub's outcomes (the kills it compares with are data)
+                runner.prefetch([c for c in cases if c not in (REFERENCE, STUB)],
+                                reference=REFERENCE in cases, stub=STUB in cases)
         return current[assignment_id]
 
     yield get
