@@ -519,10 +519,16 @@ class Engine:
         # child); the rest of the run dies with it: PID namespace, parent-death signals, sweeps.
         if run.exit_code is None:
             self.parent.kill(run.job_id)
-        for key in run.servers:
-            if key not in run.server_exits and self.students is not None:
-                self.students.kill(key)
+        # At a normal finish a server the trusted run saw die is left to report its own exit (its
+        # signal names the cause); _conclude ends it if it has not within the grace.
+        dying = set() if reason is not None else {f"{run.job_id}/{n}" for n in run.lost_servers}
+        self._kill_servers(run, skip=dying)
         self._sweep(run)
+
+    def _kill_servers(self, run: _Run, skip=()) -> None:
+        for key in run.servers:
+            if key not in run.server_exits and key not in skip and self.students is not None:
+                self.students.kill(key)
 
     def _sweep(self, run: _Run) -> None:
         if run.uid is not None:
@@ -562,6 +568,7 @@ class Engine:
         the process died) costs that test only: the tests after it run in a new process, as long
         as the submission's time and the restart budget last. During the import it costs all.
         """
+        self._kill_servers(run)
         self._sweep(run)
         self._drain(run)
         if self.isolation.swept_by_tag:
