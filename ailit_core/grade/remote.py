@@ -137,29 +137,7 @@ class Connection:
             self._holders.pop(ref, None)
             self._unheld.add(ref)
 
-    def _release(self) -> None:
-        refs = sorted(self._unheld)
-        self._unheld.clear()
-        self.sock.sendall(codec.encode(protocol.request("release", targets=refs)))
-        protocol.parse_reply(self._receive())  # an error reply is the server's loss, not the test's
-
-    def request(self, kind: str, **fields):
-        self.hello  # noqa: B018 - the greeting comes first on the wire
-        if self._unheld and not self.dead:
-            try:
-                self._release()
-            except OSError:
-                self.dead = True
-                STATE.lost.append(self.name)
-                raise RemoteCrashed("the submission's process has ended / 提交代码的进程已结束") from None
-            except protocol.ProtocolError as exc:
-                self.dead = True
-                STATE.violations.append(f"a malformed reply from the submission's process: {exc}")
-                raise RemoteProtocolError(f"the submission's process sent a malformed reply ({exc})") from None
-        try:
-            frame = codec.encode(protocol.request(kind, **fields), to_ref=self._ref)
-        except codec.CodecError as exc:
-            raise TypeError(f"a hidden test tried to send non-plain data: {exc}") from None
+    def _round_trip(self, frame: bytes) -> protocol.Reply:
         try:
             self.sock.sendall(frame)
         except OSError:
@@ -167,11 +145,23 @@ class Connection:
             STATE.lost.append(self.name)
             raise RemoteCrashed("the submission's process has ended / 提交代码的进程已结束") from None
         try:
-            reply = protocol.parse_reply(self._receive())
+            return protocol.parse_reply(self._receive())
         except protocol.ProtocolError as exc:
             self.dead = True
             STATE.violations.append(f"a malformed reply from the submission's process: {exc}")
             raise RemoteProtocolError(f"the submission's process sent a malformed reply ({exc})") from None
+
+    def request(self, kind: str, **fields):
+        self.hello  # noqa: B018 - the greeting comes first on the wire
+        if self._unheld and not self.dead:
+            refs = sorted(self._unheld)
+            self._unheld.clear()
+            self._round_trip(codec.encode(protocol.request("release", targets=refs)))  # an error reply: the server's loss
+        try:
+            frame = codec.encode(protocol.request(kind, **fields), to_ref=self._ref)
+        except codec.CodecError as exc:
+            raise TypeError(f"a hidden test tried to send non-plain data: {exc}") from None
+        reply = self._round_trip(frame)
         if reply.ok:
             return reply.value
         raise _error_class(reply.error_type)(reply.message)
